@@ -1,0 +1,23 @@
+"""channelsim: agent-based simulation of small-boat crossings of the English Channel.
+
+>>> import channelsim
+>>> daily = channelsim.simulate(days=30, seed=1)          # doctest: +SKIP
+>>> channelsim.results.summary(daily)                      # doctest: +SKIP
+"""
+
+from . import decisions, geography, results, scenarios
+from .agents import BorderForceVessel, FrenchPoliceUnit, SmugglingGang
+from .model import ChannelModel
+from .params import REGISTRY, Params, ParameterError
+from .population import Migrant, State
+from .results import aggregate, summary
+from .simulation import build_model, simulate
+from .weather import WeatherFileError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ChannelModel", "Params", "ParameterError", "REGISTRY", "simulate", "build_model",
+    "aggregate", "summary", "Migrant", "State", "SmugglingGang", "FrenchPoliceUnit",
+    "BorderForceVessel", "WeatherFileError", "scenarios", "results", "decisions", "geography",
+]

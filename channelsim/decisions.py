@@ -1,0 +1,178 @@
+"""The agents' decisions, as pure functions of a state and a random generator.
+
+Each function here is one rule of the model, testable alone: give it arrays and a
+``numpy.random.Generator`` and it returns the decision. The agents and the model only gather the
+state and apply the result. Units are in the names or the docstrings.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+__all__ = [
+    "Option", "migrant_utilities", "choose", "update_beliefs", "gang_load",
+    "launch_propensity", "allocate_units", "stop_probability", "launch_point_weights",
+    "distress_probability", "crush_probability", "seasonal_inflow_rate",
+]
+
+
+class Option(IntEnum):
+    """What a migrant in a camp can do on a day (columns of the utility matrix)."""
+
+    WAIT = 0
+    CROSS = 1
+    LEAVE = 2
+    APPLY = 3  #: apply to the legal route (only while eligible and the route is open)
+
+
+def migrant_utilities(
+    *,
+    pull: np.ndarray,
+    belief_stop: np.ndarray,
+    belief_death: np.ndarray,
+    belief_return: np.ndarray,
+    belief_admit: np.ndarray,
+    price_eur: np.ndarray,
+    failures: np.ndarray,
+    months_waiting: np.ndarray,
+    booked: np.ndarray,
+    eligible: np.ndarray,
+    crossable: bool,
+    route_open: bool,
+    p,
+    pull_factor: float = 1.0,
+) -> np.ndarray:
+    """Utilities (n, len(Option)) of each option for n migrants; unavailable options are -inf.
+
+    Waiting is the reference (utility 0). Crossing weighs the UK's pull (scaled by
+    ``pull_factor``, which the illegal-working crackdown lowers) against the perceived chances
+    of being stopped, dying and being returned, and the price. Leaving grows with failures and
+    with months spent waiting. People who have ``booked`` a place only weigh waiting for their
+    launch against leaving.
+    Applying to the legal route is open to eligible migrants while a route is open; its appeal
+    rises with the pull of the UK times the perceived chance of being admitted. ``p`` holds the parameters (:class:`~channelsim.Params`).
+    """
+    n = len(pull)
+    u = np.zeros((n, len(Option)))
+    value = pull * pull_factor
+    if crossable:
+        u[:, Option.CROSS] = (
+            p.crossing_propensity + value
+            - p.stop_aversion * belief_stop
+            - p.risk_aversion * belief_death
+            - p.return_aversion * belief_return
+            - p.price_sensitivity * price_eur / 1000.0
+        )
+    else:
+        u[:, Option.CROSS] = -np.inf
+    u[:, Option.LEAVE] = (p.leave_propensity + p.leave_per_failure * failures
+                          + p.leave_per_month_waiting * months_waiting)
+    if route_open:
+        u[:, Option.APPLY] = np.where(eligible, p.legal_route_appeal + value * belief_admit, -np.inf)
+    else:
+        u[:, Option.APPLY] = -np.inf
+    u[booked, Option.CROSS] = -np.inf
+    u[booked, Option.APPLY] = -np.inf
+    return u
+
+
+def choose(utilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Multinomial-logit choice, one per row: the index of the option taken.
+
+    Uses the Gumbel-max trick: argmax(u + Gumbel noise) picks option j with probability
+    exp(u_j) / sum_k exp(u_k), in one vectorised draw.
+    """
+    if utilities.size == 0:
+        return np.zeros(len(utilities), dtype=np.int8)
+    noise = rng.gumbel(size=utilities.shape)
+    return np.argmax(utilities + noise, axis=1).astype(np.int8)
+
+
+def choice_probabilities(utilities: np.ndarray) -> np.ndarray:
+    """The logit probabilities that :func:`choose` samples from (rows sum to 1)."""
+    u = utilities - np.max(utilities, axis=1, keepdims=True)
+    e = np.exp(u)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def update_beliefs(belief: np.ndarray, observed: np.ndarray, weight: np.ndarray | float,
+                   reassurance: float = 0.0) -> np.ndarray:
+    """Move beliefs toward what was observed: ``b + w * (obs * (1 - reassurance) - b)``.
+
+    ``observed`` is the frequency seen (a stop share, a death rate, a return share), ``weight``
+    how much of the gap one update closes, in [0, 1]; smugglers' ``reassurance`` cancels that
+    share of bad news. The result stays in [0, 1].
+    """
+    target = np.asarray(observed, float) * (1.0 - reassurance)
+    return np.clip(belief + np.asarray(weight, float) * (target - belief), 0.0, 1.0)
+
+
+def gang_load(customers: int, boats: int, stop_risk: float, p) -> int:
+    """People a gang puts in each boat today.
+
+    The target load rises with the chance that a launch is stopped (a stopped launch loses the
+    boat, so each launch must carry more) and with scarcity: when the people waiting outnumber
+    what the boats in stock carry at the target, the gang packs more, up to ``max_load``.
+    """
+    if customers <= 0 or boats <= 0:
+        return 0
+    target = p.base_load * (1.0 + p.load_enforcement_response * stop_risk)
+    needed = customers / boats
+    scarcity = max(0.0, needed / target - 1.0)
+    load = target * (1.0 + p.load_scarcity_response * scarcity / (1.0 + scarcity))
+    return int(round(min(max(load, 1.0), p.max_load, customers)))
+
+
+def launch_propensity(beaufort: float, p) -> float:
+    """Chance that a gang launches on a crossable day of the given wind force."""
+    return float(np.exp(-p.weather_sensitivity * max(0.0, beaufort - 2.0)))
+
+
+def allocate_units(n_units: int, recent_launches: np.ndarray, coast_km: np.ndarray,
+                   focus: float, rng: np.random.Generator) -> np.ndarray:
+    """Patrol units sent to each crossing point: a ``focus`` share follows recent launches,
+    the rest is spread in proportion to the coast each point covers."""
+    even = coast_km / coast_km.sum()
+    total = recent_launches.sum()
+    hot = recent_launches / total if total > 0 else even
+    weights = focus * hot + (1.0 - focus) * even
+    return rng.multinomial(int(n_units), weights / weights.sum())
+
+
+def stop_probability(officers: np.ndarray, coast_km: np.ndarray, effectiveness: float) -> np.ndarray:
+    """Chance that a launch at each point is stopped on the beach, from officers per km."""
+    return 1.0 - np.exp(-effectiveness * officers / coast_km)
+
+
+def launch_point_weights(stop_risk: np.ndarray, home_km: np.ndarray, avoidance: float,
+                         reach_km: float = 40.0) -> np.ndarray:
+    """A gang's preference over crossing points: away from police, near its home camp.
+
+    ``stop_risk`` is the chance of being stopped the gang expects at each point, ``home_km``
+    the distance from its camp (driving people further costs and exposes them).
+    """
+    w = np.exp(-avoidance * stop_risk - home_km / reach_km)
+    return w / w.sum()
+
+
+def distress_probability(load: np.ndarray, beaufort: float, hours: np.ndarray, p) -> np.ndarray:
+    """Chance a boat gets into distress: a constant hourly hazard over its hours at sea that
+    grows exponentially with overloading (per safe capacity) and with the wind force."""
+    overload = np.maximum(0.0, np.asarray(load, float) / p.dinghy_safe_capacity - 1.0)
+    hazard = p.distress_hazard_per_hour * np.exp(p.overload_risk * overload + p.sea_state_risk * beaufort)
+    return 1.0 - np.exp(-hazard * np.asarray(hours, float))
+
+
+def crush_probability(load: np.ndarray, p) -> np.ndarray:
+    """Chance per person aboard of dying in the crush of an overloaded boat."""
+    overload = np.maximum(0.0, np.asarray(load, float) / p.dinghy_safe_capacity - 1.0)
+    return np.minimum(1.0, p.crush_risk_per_overload * overload)
+
+
+def seasonal_inflow_rate(day_of_year: int, p, peak_day: int = 227) -> float:
+    """Expected people arriving on the coast on a day (people/day): the yearly inflow with a
+    cosine seasonality peaking in mid-August (``peak_day``)."""
+    phase = 2.0 * np.pi * (day_of_year - peak_day) / 365.25
+    return p.inflow_per_year / 365.25 * (1.0 + p.inflow_seasonality * np.cos(phase))

@@ -1,0 +1,156 @@
+"""Figures: the overview of a run and the map of the Channel grid.
+
+Nothing here changes a model; the model knows nothing of how it is drawn. :class:`MapView`
+keeps its artists so that a live view updates them instead of redrawing the figure.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+
+from .geography import CELL_KM, geography
+from .results import aggregate
+
+__all__ = ["overview", "MapView", "draw_map", "POLICY_COLUMNS"]
+
+#: Colours of the cell kinds: French land, UK land, French waters, UK waters, inshore band.
+KIND_COLOURS = ["#d9cdb4", "#cfd8c0", "#a9c8e8", "#8fb3dc", "#c3dbf0"]
+POLICY_COLUMNS = ("returned", "admitted", "detained")
+
+
+def _has_policy(daily: pd.DataFrame) -> bool:
+    return any(c in daily and daily[c].sum() > 0 for c in POLICY_COLUMNS)
+
+
+def overview(daily: pd.DataFrame, title: str | None = None, fig: Figure | None = None) -> Figure:
+    """Weekly arrivals and boats, people per boat, deaths, and attempts against stops; a policy
+    panel (returns against admissions) is added when the run had any."""
+    weekly = aggregate(daily, "week")
+    policy = _has_policy(daily)
+    n = 5 if policy else 4
+    if fig is None:
+        fig = plt.figure(figsize=(11, 2.3 * n + 0.6), layout="constrained")
+    axes = fig.subplots(n, 1, sharex=True)
+    x = weekly.index
+    ax = axes[0]
+    ax.bar(x, weekly.arrivals, width=6, color="#1f5fa8", label="people landed")
+    ax.set_ylabel("people / week")
+    ax2 = ax.twinx()
+    ax2.plot(x, weekly.boats, color="#e07b00", lw=1.5, label="boats")
+    ax2.set_ylabel("boats / week")
+    ax.set_title(f"Arrivals in the UK: {int(daily.arrivals.sum()):,} people, "
+                 f"{int(daily.boats.sum()):,} boats")
+    _legend(ax, ax2)
+    ax = axes[1]
+    ax.plot(x, weekly.people_per_boat.where(weekly.boats > 0), color="#7a3b8f", marker=".")
+    ax.set_ylabel("people / boat")
+    ax.set_ylim(bottom=0)
+    ax.set_title("People per boat (weekly mean)")
+    ax = axes[2]
+    ax.bar(x, weekly.deaths, width=6, color="#b22222")
+    ax.set_ylabel("deaths / week")
+    ax.set_title(f"Deaths at sea: {int(daily.deaths.sum())}")
+    ax = axes[3]
+    ax.plot(x, weekly.attempts, color="#444444", label="attempts")
+    ax.plot(x, weekly.stopped, color="#2e8b57", label="stopped by France")
+    share = daily.stopped.sum() / max(daily.attempts.sum(), 1)
+    ax.set_title(f"Attempts and stops ({share:.0%} of attempts stopped)")
+    ax.set_ylabel("people / week")
+    ax.legend(loc="upper left", frameon=False)
+    if policy:
+        ax = axes[4]
+        ax.plot(x, weekly.returned, color="#c0392b", label="returned to France")
+        ax.plot(x, weekly.admitted, color="#16a085", label="admitted (legal route)")
+        ax.plot(x, weekly.detained, color="#888888", ls="--", label="detained")
+        ax.set_ylabel("people / week")
+        ax.set_title("One in, one out: returns and admissions")
+        ax.legend(loc="upper left", frameon=False)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _legend(*axes) -> None:
+    handles, labels = [], []
+    for ax in axes:
+        h, lab = ax.get_legend_handles_labels()
+        handles += h
+        labels += lab
+    axes[0].legend(handles, labels, loc="upper left", frameon=False)
+
+
+class MapView:
+    """The Channel grid with crossing points, boats at sea, police units and Border Force.
+
+    ``MapView(ax)`` draws the static layers once; :meth:`update` moves the dynamic artists to
+    the state of a model at ``hour`` of its last simulated day.
+    """
+
+    def __init__(self, ax) -> None:
+        geo = geography()
+        self.ax, self.geo = ax, geo
+        extent = (0, geo.width * CELL_KM, 0, geo.height * CELL_KM)
+        ax.imshow(geo.kind.T, origin="lower", extent=extent, cmap=ListedColormap(KIND_COLOURS),
+                  vmin=-0.5, vmax=4.5, interpolation="nearest")
+        ax.plot(*geo.fr_coast.T, color="#6b5b3e", lw=0.8)
+        ax.plot(*geo.uk_coast.T, color="#4f6b3e", lw=0.8)
+        pts, lands = geo.points, geo.landings
+        self.points = ax.scatter(pts.x, pts.y, s=40, c=np.zeros(len(pts)), cmap="Reds", vmin=0,
+                                 vmax=1, edgecolors="k", linewidths=0.6, zorder=3)
+        for row in pts.itertuples():
+            ax.annotate(row.label, (row.x, row.y), xytext=(6, -2), textcoords="offset points",
+                        fontsize=7, color="#333")
+        ax.scatter(lands.x, lands.y, marker="s", s=22, color="#2d5016", zorder=3)
+        for row in lands.itertuples():
+            ax.annotate(row.label, (row.x, row.y), xytext=(-6, 3), textcoords="offset points",
+                        fontsize=7, ha="right", color="#2d5016")
+        self.boats = ax.scatter([], [], s=[], marker="o", facecolors="#ff8c00",
+                                edgecolors="#7a3d00", zorder=4, label="boats at sea (size = people)")
+        self.police = ax.scatter([], [], marker="^", s=30, color="#1c3f94", zorder=4,
+                                 label="French police units")
+        self.vessels = ax.scatter([], [], marker="D", s=36, color="#b00020", zorder=5,
+                                  label="Border Force vessels")
+        self.title = ax.set_title("")
+        ax.set_xlim(extent[:2])
+        ax.set_ylim(extent[2:])
+        ax.set_xlabel("km east")
+        ax.set_ylabel("km north")
+        ax.set_aspect("equal")
+        ax.legend(loc="lower left", fontsize=7, framealpha=0.85)
+
+    def update(self, model, hour: float = 6.0) -> None:
+        """Show ``model`` at ``hour`` (0-24) of its last simulated day."""
+        geo, speed = self.geo, model.params.boat_speed_kmh
+        recent = model.recent_launches
+        self.points.set_array(recent / recent.max() if recent.max() > 0 else np.zeros_like(recent))
+        xy, sizes = [], []
+        for boat in model.boats_today:
+            if boat.outcome == "stopped" or not (boat.launch_hour <= hour < boat.end_hour):
+                continue
+            xy.append(geo.on_route(boat.point, (hour - boat.launch_hour) * speed))
+            sizes.append(8 + 2.0 * boat.load)
+        self.boats.set_offsets(np.array(xy) if xy else np.empty((0, 2)))
+        self.boats.set_sizes(sizes)
+        jitter = np.linspace(-1.5, 1.5, 7)
+        police = [(geo.points.x.iat[u.point] + 2.0 + jitter[i % 7], geo.points.y.iat[u.point] + jitter[(i // 7) % 7])
+                  for i, u in enumerate(model.police_units) if u.point >= 0]
+        self.police.set_offsets(np.array(police) if police else np.empty((0, 2)))
+        vessels = [((v.cell.coordinate[0] + 0.5) * CELL_KM, (v.cell.coordinate[1] + 0.5) * CELL_KM)
+                   for v in model.vessels]
+        self.vessels.set_offsets(np.array(vessels) if vessels else np.empty((0, 2)))
+        n_boats = len(xy)
+        self.title.set_text(f"{model.date:%a %d %b %Y}, {int(hour):02d}:00 — "
+                            f"{n_boats} boats at sea, wind force {model.tally.beaufort:.0f}")
+
+
+def draw_map(model, hour: float = 6.0, ax=None) -> Figure:
+    """A map of the Channel grid showing ``model`` at ``hour`` of its last simulated day."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7.5, 7.5), layout="constrained")
+    view = MapView(ax)
+    view.update(model, hour)
+    return ax.figure

@@ -1,0 +1,186 @@
+"""Migrants: Mesa agents whose state lives in columns shared by the whole population.
+
+Each person on the coast is a :class:`Migrant` (a ``mesa.Agent``, reachable through
+``model.agents_by_type[Migrant]``). Their state (where they are, their attempts, beliefs and
+eligibility for the legal route) is kept in :class:`Population`, one numpy column per variable
+and one row ("slot") per person, so that the daily choice of thousands of people is taken in one
+vectorised draw (:mod:`channelsim.decisions`) instead of thousands of Python calls. People who
+leave the system (landed and not detained, admitted, left the coast, dead) are removed from the
+model and their slot reused: memory follows the number of people present, not the history.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import mesa
+import numpy as np
+
+__all__ = ["State", "Migrant", "Population", "AccountingError"]
+
+
+class State(IntEnum):
+    """Where a person is. Everyone who ever entered is in exactly one state."""
+
+    IN_CAMP = 0  #: waiting on the French coast
+    LANDED = 1  #: reached the UK by small boat (and not detained)
+    LEFT = 2  #: gave up and left the coast
+    DEAD = 3  #: died in the attempt
+    DETAINED = 4  #: detained in the UK under the pilot, awaiting return
+    APPLICANT = 5  #: in France, waiting for an answer from the legal route
+    ADMITTED = 6  #: reached the UK through the legal route
+
+
+#: States whose people are still modelled individually (the others are only counted).
+ACTIVE = (State.IN_CAMP, State.DETAINED, State.APPLICANT)
+FREE = -1
+
+
+class AccountingError(RuntimeError):
+    """People were created or lost: the states no longer add up to everyone who entered."""
+
+
+class Migrant(mesa.Agent):
+    """One person. Attributes read and write the population's columns at this agent's slot."""
+
+    def __init__(self, model: mesa.Model, slot: int) -> None:
+        super().__init__(model)
+        self.slot = slot
+
+    @property
+    def _pop(self) -> "Population":
+        return self.model.population
+
+    @property
+    def state(self) -> State:
+        return State(int(self._pop.state[self.slot]))
+
+    @property
+    def camp(self) -> str:
+        return self.model.geo.camps[int(self._pop.camp[self.slot])]
+
+    @property
+    def attempts(self) -> int:
+        """Irregular crossing attempts so far."""
+        return int(self._pop.attempts[self.slot])
+
+    @property
+    def returnee(self) -> bool:
+        """Returned to France under the pilot (flagged by biometrics)."""
+        return bool(self._pop.returnee[self.slot])
+
+    @property
+    def eligible(self) -> bool:
+        """Eligible for the legal route: never attempted irregularly."""
+        return bool(self._pop.attempts[self.slot] == 0)
+
+    @property
+    def beliefs(self) -> dict[str, float]:
+        """Perceived chances of being stopped, dying, being returned and being admitted."""
+        pop, i = self._pop, self.slot
+        return {"stop": float(pop.b_stop[i]), "death": float(pop.b_death[i]),
+                "return": float(pop.b_return[i]), "admit": float(pop.b_admit[i])}
+
+    def __repr__(self) -> str:
+        return f"Migrant({self.unique_id}, {self.state.name}, camp={self.camp}, attempts={self.attempts})"
+
+
+_COLUMNS: dict[str, type] = {
+    "state": np.int8, "camp": np.int8, "attempts": np.int16, "failures": np.int16,
+    "returnee": np.bool_, "pull": np.float64, "b_stop": np.float64, "b_death": np.float64,
+    "b_return": np.float64, "b_admit": np.float64,
+    "arrived": np.int32,  # day the person reached the coast (model step)
+    "since": np.int32,  # day of the last booking or application
+    "gang": np.int8,  # the gang a person has paid and waits with, -1 if none
+}
+
+
+class Population:
+    """Column store of the people present, with slot reuse and the accounting of who is where."""
+
+    def __init__(self, model: mesa.Model, capacity: int = 4096) -> None:
+        self.model = model
+        self.capacity = 0
+        self._free: list[int] = []
+        self.agents: list[Migrant | None] = []
+        for name, dtype in _COLUMNS.items():
+            setattr(self, name, np.empty(0, dtype=dtype))
+        self._grow(capacity)
+        self.entered = 0  #: everyone who ever entered (initial population and inflow)
+        self.removed = np.zeros(len(State), dtype=np.int64)  #: removed people, by final state
+
+    # -------------------------------------------------------------------------- storage
+    def _grow(self, capacity: int) -> None:
+        old = self.capacity
+        for name, dtype in _COLUMNS.items():
+            col = np.zeros(capacity, dtype=dtype)
+            col[:old] = getattr(self, name)
+            setattr(self, name, col)
+        self.state[old:] = FREE
+        self.gang[old:] = -1
+        self.agents.extend([None] * (capacity - old))
+        self._free.extend(range(capacity - 1, old - 1, -1))
+        self.capacity = capacity
+
+    def add(self, n: int, camp: np.ndarray, pull: np.ndarray, beliefs: dict[str, np.ndarray],
+            day: int) -> np.ndarray:
+        """Bring ``n`` people into camps; returns their slots."""
+        if n <= 0:
+            return np.empty(0, dtype=np.int64)
+        while len(self._free) < n:
+            self._grow(self.capacity * 2)
+        slots = np.array([self._free.pop() for _ in range(n)], dtype=np.int64)
+        self.state[slots] = State.IN_CAMP
+        self.camp[slots] = camp
+        self.attempts[slots] = 0
+        self.failures[slots] = 0
+        self.returnee[slots] = False
+        self.gang[slots] = -1
+        self.pull[slots] = pull
+        for key, values in beliefs.items():
+            getattr(self, "b_" + key)[slots] = values
+        self.since[slots] = day
+        self.arrived[slots] = day
+        model = self.model
+        for s in slots.tolist():
+            self.agents[s] = Migrant(model, s)
+        self.entered += n
+        return slots
+
+    def remove(self, slots: np.ndarray, final: State) -> None:
+        """Take people out of the model for good, counting them in their final state."""
+        if len(slots) == 0:
+            return
+        self.removed[final] += len(slots)
+        self.state[slots] = FREE
+        self.gang[slots] = -1
+        agents = self.agents
+        for s in np.asarray(slots).tolist():
+            agents[s].remove()
+            agents[s] = None
+        self._free.extend(np.asarray(slots).tolist())
+
+    # -------------------------------------------------------------------------- queries
+    def where(self, state: State) -> np.ndarray:
+        """Slots of the people currently in ``state``."""
+        return np.flatnonzero(self.state == state)
+
+    def count(self, state: State) -> int:
+        return int(np.count_nonzero(self.state == state))
+
+    def counts(self) -> np.ndarray:
+        """People in each state (present and removed), indexed by :class:`State`."""
+        live = np.bincount(self.state[self.state != FREE], minlength=len(State))
+        return live + self.removed
+
+    def check(self) -> None:
+        """Raise :class:`AccountingError` unless everyone who entered is in exactly one state."""
+        total = int(self.counts().sum())
+        if total != self.entered:
+            raise AccountingError(
+                f"{self.entered} people entered but the states hold {total}: "
+                + ", ".join(f"{s.name.lower()}={c}" for s, c in zip(State, self.counts())))
+        present = int(np.count_nonzero(self.state != FREE))
+        if present != len(self.model.agents_by_type.get(Migrant, ())):
+            raise AccountingError(f"{present} people present but "
+                                  f"{len(self.model.agents_by_type.get(Migrant, ()))} Migrant agents")
