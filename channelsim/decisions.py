@@ -49,8 +49,8 @@ def migrant_utilities(
     Waiting is the reference (utility 0). Crossing weighs the UK's pull (scaled by
     ``pull_factor``, which the illegal-working crackdown lowers) against the perceived chances
     of being stopped, dying and being returned, and the price. Leaving grows with failures and
-    with months spent waiting. People who have ``booked`` a place only weigh waiting for their
-    launch against leaving.
+    with months spent waiting. People who have ``booked`` (paid a gang for a place, or applied
+    to the legal route) only weigh waiting for it against leaving.
     Applying to the legal route is open to eligible migrants while a route is open; its appeal
     rises with the pull of the UK times the perceived chance of being admitted. ``p`` holds the parameters (:class:`~channelsim.Params`).
     """

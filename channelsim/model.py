@@ -22,6 +22,7 @@ from .agents import Boat, BorderForceVessel, FrenchPoliceUnit, SmugglingGang
 from .decisions import Option
 from .geography import build_grid, geography
 from .params import Params, ParameterError
+from .policies import Policy
 from .population import Migrant, Population, State
 from .weather import UNCROSSABLE_BEAUFORT, make_weather
 
@@ -151,8 +152,10 @@ class ChannelModel(mesa.Model):
         self.point_cells = [self.grid[c] for c in geo.points.cell]
         self.landing_cells = [self.grid[c] for c in geo.landings.cell]
         self.weather = make_weather(weather, params, self.rng, self.start)
-        self.policies = list(policies or [])
+        self.policies: list[Policy] = list(policies or [])
         for policy in self.policies:
+            if not isinstance(policy, Policy):
+                raise TypeError(f"policies: {policy!r} is not a channelsim.policies.Policy")
             policy.attach(self)
         self.levers = Levers.from_params(params)
         self.tally = Tally(launches_by_point=np.zeros(geo.n_points, dtype=np.int64))
@@ -165,6 +168,8 @@ class ChannelModel(mesa.Model):
         # What each camp has seen lately (decaying counts): attempts, stopped, deaths, landed,
         # returned, applied, admitted.
         self.camp_news = np.zeros((n_camps, 7))
+        self.recent_arrivals = 0.0  #: arrivals a day, averaged over about four weeks
+        self.announced_return_rate = 0.0  #: return rate announced by a policy's news, if any
 
         # Gangs: spread over the camps in turn; each books people mostly from its own camp.
         for g in range(params.n_gangs):
@@ -177,8 +182,6 @@ class ChannelModel(mesa.Model):
         km = np.linalg.norm(camp_xy[:, None] - camp_xy[home][None], axis=-1)
         pref = np.exp(-km / GANG_REACH_KM)
         self.gang_preference = pref / pref.sum(axis=1, keepdims=True)  #: (camp, gang) booking odds
-        for _ in range(params.bf_vessels):
-            BorderForceVessel(self)
         self._arrive(params.initial_camp_population, day=0)
 
         reporters = {name: (lambda m, k=name: getattr(m.tally, k)) for name in RESULT_COLUMNS}
@@ -223,6 +226,7 @@ class ChannelModel(mesa.Model):
         day_of_year = self.date.timetuple().tm_yday
         t.inflow = int(self.rng.poisson(decisions.seasonal_inflow_rate(day_of_year, p)))
         self._arrive(t.inflow, day=self.steps)
+        self._muster_vessels()
         self._patrol()
         self._supply()
         self._migrants_choose(crossable)
@@ -236,6 +240,8 @@ class ChannelModel(mesa.Model):
         self.population.remove(self.population.where(State.LANDED), State.LANDED)
         for policy in self.policies:  # inactive policies may still have cases to finish
             policy.on_day_end(self)
+        if not self.levers.route_open:
+            self._close_route()
         self._learn()
         self._record()
         self.datacollector.collect(self)
@@ -268,6 +274,24 @@ class ChannelModel(mesa.Model):
         beliefs = {key: values[camp] for key, values in heard.items()}
         self.population.add(n, camp.astype(np.int8), pull, beliefs, day)
 
+    def _muster_vessels(self) -> None:
+        """Border Force puts today's fleet on task."""
+        vessels = self.vessels
+        for vessel in vessels[self.levers.bf_vessels:]:
+            vessel.remove()
+        for _ in range(self.levers.bf_vessels - len(vessels)):
+            BorderForceVessel(self)
+
+    def _close_route(self) -> None:
+        """With no legal route open, applicants go back to the camps (still eligible)."""
+        pop = self.population
+        waiting = pop.where(State.APPLICANT)
+        pop.state[waiting] = State.IN_CAMP
+
+    def recent_weekly_arrivals(self) -> float:
+        """People landing in the UK a week, averaged over about the last four weeks."""
+        return 7.0 * self.recent_arrivals
+
     def _patrol(self) -> None:
         """French police send their units along the coast, weighted toward recent launches."""
         p = self.params
@@ -297,19 +321,20 @@ class ChannelModel(mesa.Model):
             gang.receive_supply(n)
 
     def _migrants_choose(self, crossable: bool) -> None:
-        """Everyone in a camp chooses: wait, pay a gang for a place, apply to the legal route,
-        or leave the coast. People who already paid only choose between waiting and leaving."""
+        """Everyone waiting on the coast chooses: wait, pay a gang for a place, apply to the
+        legal route, or leave. People who already paid a gang or applied to the legal route
+        only choose between waiting for it and leaving."""
         pop, p, t = self.population, self.params, self.tally
-        idx = pop.where(State.IN_CAMP)
+        idx = np.flatnonzero((pop.state == State.IN_CAMP) | (pop.state == State.APPLICANT))
         if len(idx) == 0:
             return
-        booked = pop.gang[idx] >= 0
+        committed = (pop.gang[idx] >= 0) | (pop.state[idx] == State.APPLICANT)
         u = decisions.migrant_utilities(
             pull=pop.pull[idx], belief_stop=pop.b_stop[idx], belief_death=pop.b_death[idx],
             belief_return=pop.b_return[idx], belief_admit=pop.b_admit[idx],
             price_eur=self._price(idx), failures=pop.failures[idx],
-            months_waiting=(self.steps - pop.arrived[idx]) / 30.44, booked=booked,
-            eligible=pop.attempts[idx] == 0,
+            months_waiting=(self.steps - pop.arrived[idx]) / 30.44, booked=committed,
+            eligible=(pop.attempts[idx] == 0) & ~pop.refused[idx],
             crossable=crossable and bool(self.gangs), route_open=self.levers.route_open,
             p=p, pull_factor=self.levers.pull_factor)
         choice = decisions.choose(u, self.rng)
@@ -324,6 +349,7 @@ class ChannelModel(mesa.Model):
         pop.state[apply] = State.APPLICANT
         pop.since[apply] = self.steps
         t.legal_applications = len(apply)
+        self.camp_news[:, 5] += np.bincount(pop.camp[apply], minlength=len(self.geo.camps))
         leave = idx[choice == Option.LEAVE]
         t.left = len(leave)
         pop.remove(leave, State.LEFT)
@@ -518,6 +544,7 @@ class ChannelModel(mesa.Model):
         t.in_detention = pop.count(State.DETAINED)
         t.boats_in_stock = sum(g.stock for g in self.gangs)
         t.net_effect = t.arrivals - t.returned + t.admitted
+        self.recent_arrivals += (t.arrivals - self.recent_arrivals) / 28.0
         if len(in_camp):
             t.belief_stop = float(pop.b_stop[in_camp].mean())
             t.belief_death = float(pop.b_death[in_camp].mean())

@@ -247,6 +247,9 @@ REGISTRY: tuple[ParamSpec, ...] = (
               "calibrated (2024): deaths in the crush reported aboard overloaded boats",
               low=0, high=0.1),
     # ------------------------------------------------------------------------------------ pilot
+    ParamSpec("pilot_enabled", False, "", "pilot",
+              "The one-in-one-out pilot is part of the run (in force from pilot_start to pilot_end)",
+              "assumption: off in the 2024 baseline; on in the pilot scenarios", kind="bool"),
     ParamSpec("pilot_start", dt.date(2025, 8, 4), "date", "pilot",
               "Date the one-in-one-out pilot comes into force", F + "pilot_in_force", kind="date"),
     ParamSpec("pilot_end", dt.date(2026, 6, 30), "date", "pilot",
@@ -274,7 +277,7 @@ REGISTRY: tuple[ParamSpec, ...] = (
               "Who is detained among recent arrivals: at random, or returnees who crossed again first",
               "assumption: pilot as announced", kind="choice",
               choices=("random", "returnees_first")),
-    ParamSpec("legal_route_appeal", -4.0, "utility", "pilot",
+    ParamSpec("legal_route_appeal", -6.0, "utility", "pilot",
               "Base utility of applying to the legal route against waiting, while eligible "
               "(the pull of the UK times the perceived chance of admission is added)",
               "assumption: few apply while admission looks unlikely", low=-15, high=10),

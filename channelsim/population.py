@@ -71,8 +71,8 @@ class Migrant(mesa.Agent):
 
     @property
     def eligible(self) -> bool:
-        """Eligible for the legal route: never attempted irregularly."""
-        return bool(self._pop.attempts[self.slot] == 0)
+        """Eligible for the legal route: never attempted irregularly, never refused by it."""
+        return bool(self._pop.attempts[self.slot] == 0 and not self._pop.refused[self.slot])
 
     @property
     def beliefs(self) -> dict[str, float]:
@@ -87,7 +87,7 @@ class Migrant(mesa.Agent):
 
 _COLUMNS: dict[str, type] = {
     "state": np.int8, "camp": np.int8, "attempts": np.int16, "failures": np.int16,
-    "returnee": np.bool_, "pull": np.float64, "b_stop": np.float64, "b_death": np.float64,
+    "returnee": np.bool_, "refused": np.bool_, "pull": np.float64, "b_stop": np.float64, "b_death": np.float64,
     "b_return": np.float64, "b_admit": np.float64,
     "arrived": np.int32,  # day the person reached the coast (model step)
     "since": np.int32,  # day of the last booking or application
@@ -135,6 +135,7 @@ class Population:
         self.attempts[slots] = 0
         self.failures[slots] = 0
         self.returnee[slots] = False
+        self.refused[slots] = False
         self.gang[slots] = -1
         self.pull[slots] = pull
         for key, values in beliefs.items():

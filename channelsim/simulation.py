@@ -13,13 +13,16 @@ from .params import ParameterError, Params
 __all__ = ["build_model", "simulate"]
 
 
-def build_model(scenario: str | Any | None = None, *, start: Any = "2024-01-01", seed: Any = None,
+def build_model(scenario: str | Any | None = None, *, start: Any = None, seed: Any = None,
                 weather: Any = None, params: Params | None = None, **overrides: Any) -> ChannelModel:
-    """A :class:`ChannelModel` for ``scenario`` (a name, a :class:`~channelsim.scenarios.Scenario`
-    or None for the defaults) with registry parameters ``overrides`` applied on top."""
+    """A :class:`ChannelModel` for ``scenario`` (a name, a :class:`~channelsim.scenarios.Scenario`,
+    a path to a scenario TOML file, or None for the defaults) with registry parameters
+    ``overrides`` applied on top. ``start`` defaults to the scenario's (2024-01-01 without one)."""
     from . import scenarios
 
     scen = scenarios.get(scenario) if scenario is not None else None
+    if start is None:
+        start = scen.start if scen is not None else "2024-01-01"
     base = params if params is not None else Params()
     if scen is not None:
         base = base.replace(**scen.params)
@@ -34,11 +37,16 @@ def _check_days(days: Any) -> int:
     return int(days)
 
 
-def simulate(scenario: str | Any | None = None, *, days: int = 365, start: Any = "2024-01-01",
+def simulate(scenario: str | Any | None = None, *, days: int | None = None, start: Any = None,
              seed: Any = None, weather: Any = None, **overrides: Any) -> pd.DataFrame:
     """Simulate ``days`` days from ``start`` and return the daily results (one row per day,
     indexed by date). ``seed`` makes the run reproducible; ``overrides`` are registry
-    parameters (e.g. ``officers_per_day=1200``)."""
+    parameters (e.g. ``officers_per_day=1200``). Without ``days``/``start``, a scenario runs
+    over its own period, and no scenario means 365 days from 2024-01-01."""
+    from . import scenarios
+
+    if days is None:
+        days = scenarios.get(scenario).days if scenario is not None else 365
     days = _check_days(days)
     model = build_model(scenario, start=start, seed=seed, weather=weather, **overrides)
     model.run_for(days)
