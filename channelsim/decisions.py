@@ -81,13 +81,16 @@ def migrant_utilities(
 def choose(utilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Multinomial-logit choice, one per row: the index of the option taken.
 
-    Uses the Gumbel-max trick: argmax(u + Gumbel noise) picks option j with probability
-    exp(u_j) / sum_k exp(u_k), in one vectorised draw.
+    Option j is taken with probability exp(u_j) / sum_k exp(u_k) (options at -inf never), by
+    inverting each row's cumulative probabilities with one uniform draw per row.
     """
     if utilities.size == 0:
         return np.zeros(len(utilities), dtype=np.int8)
-    noise = rng.gumbel(size=utilities.shape)
-    return np.argmax(utilities + noise, axis=1).astype(np.int8)
+    cum = utilities - np.max(utilities, axis=1, keepdims=True)
+    np.exp(cum, out=cum)
+    np.cumsum(cum, axis=1, out=cum)
+    draw = (1.0 - rng.random(len(cum))) * cum[:, -1]  # in (0, total]
+    return np.count_nonzero(cum < draw[:, None], axis=1).astype(np.int8)
 
 
 def choice_probabilities(utilities: np.ndarray) -> np.ndarray:
