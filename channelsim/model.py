@@ -181,7 +181,8 @@ class ChannelModel(mesa.Model):
         home = np.array([g.home_camp for g in gangs])
         km = np.linalg.norm(camp_xy[:, None] - camp_xy[home][None], axis=-1)
         pref = np.exp(-km / GANG_REACH_KM)
-        self.gang_preference = pref / pref.sum(axis=1, keepdims=True)  #: (camp, gang) booking odds
+        #: (camp, gang) odds of booking with each gang; empty when there are no gangs
+        self.gang_preference = pref / np.maximum(pref.sum(axis=1, keepdims=True), 1e-300)
         self._arrive(params.initial_camp_population, day=0)
 
         reporters = {name: (lambda m, k=name: getattr(m.tally, k)) for name in RESULT_COLUMNS}

@@ -157,7 +157,7 @@ REGISTRY: tuple[ParamSpec, ...] = (
     # ------------------------------------------------------------------------------------- gang
     ParamSpec("n_gangs", 6, "gangs", "gang",
               "Smuggling networks sharing the coast between them",
-              "assumption: a handful of networks control the launch beaches", kind="int", low=1, high=40),
+              "assumption: a handful of networks control the launch beaches", kind="int", low=0, high=40),
     ParamSpec("boat_supply_per_day", 3.4, "boats/day", "gang",
               "Boats with engines delivered to the gangs along the coast per day",
               "calibrated (2024): about 700 boats landed (arrivals / people_per_boat_mean)",

@@ -1,0 +1,115 @@
+"""Named scenarios: the registry, running them by name, and their TOML form."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import channelsim
+from channelsim import scenarios
+from channelsim.policies import OneInOneOut, SeaInterceptions
+from channelsim.scenarios import Scenario, ScenarioError
+
+REQUIRED = ["baseline_2024", "pilot_announced", "pilot_scaled", "sea_interceptions",
+            "crackdown_and_disruption", "no_policy_counterfactual"]
+
+
+def test_the_required_scenarios_exist_with_descriptions():
+    names = scenarios.names()
+    for name in REQUIRED:
+        assert name in names
+        scen = scenarios.get(name)
+        assert scen.name == name and len(scen.description) > 20
+
+
+def test_pilot_scenarios_cover_the_pilot_period():
+    for name in ("pilot_announced", "pilot_scaled", "sea_interceptions", "crackdown_and_disruption",
+                 "no_policy_counterfactual"):
+        scen = scenarios.get(name)
+        end = scen.start + dt.timedelta(days=scen.days - 1)
+        assert scen.start < dt.date(2025, 8, 4) and end >= dt.date(2026, 6, 30)
+
+
+def test_scenarios_build_the_policies_they_describe():
+    p = scenarios.get("pilot_announced").make_params()
+    pols = scenarios.get("pilot_announced").make_policies(p)
+    assert [type(x) for x in pols] == [OneInOneOut]
+    assert pols[0].weekly_return_cap == 50
+    scaled = scenarios.get("pilot_scaled")
+    assert scaled.make_policies(scaled.make_params())[0].weekly_return_cap == 800
+    sea = scenarios.get("sea_interceptions")
+    kinds = [type(x) for x in sea.make_policies(sea.make_params())]
+    assert kinds == [OneInOneOut, SeaInterceptions]
+    none = scenarios.get("no_policy_counterfactual")
+    assert none.make_policies(none.make_params()) == []
+
+
+def test_each_call_gets_fresh_policy_objects():
+    scen = scenarios.get("pilot_announced")
+    p = scen.make_params()
+    assert scen.make_policies(p)[0] is not scen.make_policies(p)[0]
+
+
+def test_simulate_runs_a_scenario_by_name_over_its_period():
+    daily = channelsim.simulate("pilot_announced", seed=2, days=30, start="2025-08-01")
+    assert daily.index[0] == dt.datetime(2025, 8, 1) and len(daily) == 30
+    assert daily.loc["2025-08-04":, "detained"].sum() > 0
+    assert daily.loc[:"2025-08-03", "detained"].sum() == 0
+    whole = channelsim.build_model("pilot_announced")
+    assert whole.start == dt.date(2025, 1, 1)
+
+
+def test_overrides_apply_on_top_of_a_scenario():
+    model = channelsim.build_model("pilot_announced", weekly_return_cap=75)
+    assert model.params.weekly_return_cap == 75 and model.params.pilot_enabled
+    assert model.policies[0].weekly_return_cap == 75
+
+
+@pytest.mark.parametrize("name", REQUIRED)
+def test_builtin_scenarios_round_trip_through_toml(name, tmp_path):
+    scen = scenarios.get(name)
+    assert scenarios.loads(scenarios.dumps(scen)) == scen
+    path = scenarios.save(scen, tmp_path / f"{name}.toml")
+    again = scenarios.load(path)
+    assert again == scen
+    assert scenarios.dumps(again) == scenarios.dumps(scen)
+
+
+def test_a_user_scenario_round_trips_exactly(tmp_path):
+    scen = Scenario(name="mine", description="A test bundle", start=dt.date(2025, 2, 1), days=90,
+                    params={"officers_per_day": 1234.5, "pilot_enabled": True, "detention_rule": "random",
+                            "pilot_start": dt.date(2025, 3, 1)},
+                    policies=[{"type": "sea_interceptions", "start": dt.date(2025, 4, 1), "rate": 0.25}])
+    path = scenarios.save(scen, tmp_path / "mine.toml")
+    assert scenarios.load(path) == scen
+    daily = channelsim.simulate(path, seed=1)
+    assert len(daily) == 90 and daily.index[0] == dt.datetime(2025, 2, 1)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('name = "x"\ncolour = "red"\n', "unknown key 'colour'"),
+    ('description = "no name"\n', "missing key 'name'"),
+    ('name = "x"\n[params]\nofficers_per_day = -3\n', "officers_per_day=-3 is out of range"),
+    ('name = "x"\n[params]\nofficers_per_dy = 3\n', "unknown parameter 'officers_per_dy'"),
+    ('name = "x"\n[params]\nn_gangs = nan\n', "n_gangs=nan is not finite"),
+    ('name = "x"\ndays = 0\n', "days=0 is invalid"),
+    ('name = "x"\nstart = "someday"\n', "start='someday' is invalid"),
+    ('name = "x"\n[[policies]]\ntype = "curfew"\n', "policies\\[0\\]: unknown policy type 'curfew'"),
+    ('name = "x"\n[[policies]]\ntype = "sea_interceptions"\nrate = 2.0\n', "rate=2.0 is out of range"),
+    ('name = "x"\n[[policies]]\ntype = "sea_interceptions"\nspeed = 2.0\n', "unknown setting 'speed'"),
+    ('name = "x"\n[params\n', "malformed TOML.*line 2"),
+])
+def test_bad_scenario_files_are_rejected_with_the_culprit_named(text, message, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError, match=message) as err:
+        scenarios.load(path)
+    assert "bad.toml" in str(err.value)
+
+
+def test_unknown_scenario_names_and_missing_files_are_rejected(tmp_path):
+    with pytest.raises(ScenarioError, match="unknown scenario 'pilot_anounced'.*pilot_announced"):
+        channelsim.simulate("pilot_anounced", days=5)
+    with pytest.raises(ScenarioError, match="missing.toml: cannot read"):
+        scenarios.load(tmp_path / "missing.toml")
