@@ -178,7 +178,7 @@ class ChannelModel(mesa.Model):
         for g, share in zip(gangs, self._split(params.initial_boat_stock, len(gangs))):
             g.stock = share
         camp_xy = geo.points.groupby("camp")[["x", "y"]].mean().loc[list(geo.camps)].to_numpy()
-        home = np.array([g.home_camp for g in gangs])
+        home = np.array([g.home_camp for g in gangs], dtype=int)
         km = np.linalg.norm(camp_xy[:, None] - camp_xy[home][None], axis=-1)
         pref = np.exp(-km / GANG_REACH_KM)
         #: (camp, gang) odds of booking with each gang; empty when there are no gangs
