@@ -1,0 +1,181 @@
+"""Speed of a default simulated year, against a bare Mesa loop over the same agent-days.
+
+    .venv/bin/python benchmarks/bench_year.py                  # 5 seeds, 1 year each
+    .venv/bin/python benchmarks/bench_year.py --seeds 10 --years 3
+
+For each seed the default model (as :func:`channelsim.simulate` builds it, from 2024-01-01) is
+built and run; the script prints the median seconds of model construction and of a simulated
+year, and the mean number of Migrant agents present per day (N). It then runs, in the same
+process, a bare ``mesa.Model`` holding N agents whose ``step()`` does nothing, driven by
+``self.agents.shuffle_do("step")`` for the same number of days: both loops cover the same
+agent-days, so the ratio is what channelsim's daily cycle costs on top of Mesa's own scheduling.
+Finally one year is profiled with cProfile: the time of each phase of ``ChannelModel.step`` and
+the ten functions with the most cumulative time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import platform
+import pstats
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import mesa
+import numpy as np
+
+import channelsim
+from channelsim.model import ChannelModel
+
+DAYS_PER_YEAR = 365
+
+
+@dataclass
+class YearTiming:
+    seed: int
+    construction_s: float  #: build_model(): parameters, geography, grid, agents, initial camps
+    run_s: float  #: run_for(days)
+    agent_days: int  #: Migrant agents present at each day's end, summed over the run
+
+
+def time_channelsim(seed: int, days: int) -> YearTiming:
+    t0 = time.perf_counter()
+    model = channelsim.build_model(seed=seed)
+    t1 = time.perf_counter()
+    model.run_for(days)
+    t2 = time.perf_counter()
+    daily = model.results()
+    # Migrant agents are the people modelled individually: in camps, detained, or applicants.
+    present = daily.in_camps + daily.in_detention + daily.legal_queue
+    return YearTiming(seed, t1 - t0, t2 - t1, int(present.sum()))
+
+
+class TrivialAgent(mesa.Agent):
+    def step(self) -> None:
+        pass
+
+
+class BareModel(mesa.Model):
+    """The Mesa baseline: N agents that do nothing, shuffled and stepped once a day."""
+
+    def __init__(self, n_agents: int, seed: int) -> None:
+        super().__init__(rng=seed)
+        TrivialAgent.create_agents(self, n_agents)
+
+    def step(self) -> None:
+        self.agents.shuffle_do("step")
+
+
+def time_bare_mesa(n_agents: int, days: int, seed: int) -> tuple[float, float]:
+    """Seconds to build the bare model and to run it for ``days`` steps."""
+    t0 = time.perf_counter()
+    model = BareModel(n_agents, seed)
+    t1 = time.perf_counter()
+    model.run_for(days)
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1
+
+
+def profile_year(seed: int, days: int) -> pstats.Stats:
+    model = channelsim.build_model(seed=seed)
+    profiler = cProfile.Profile()
+    profiler.runcall(model.run_for, days)
+    return pstats.Stats(profiler)
+
+
+def _where(key: tuple[str, int, str]) -> str:
+    filename, line, name = key
+    if filename == "~":
+        return name  # a built-in
+    path = Path(filename)
+    parts = path.parts
+    short = "/".join(parts[parts.index("channelsim"):]) if "channelsim" in parts else \
+        "/".join(parts[parts.index("site-packages") + 1:]) if "site-packages" in parts else path.name
+    return f"{short}:{line}({name})"
+
+
+def step_phases(stats: pstats.Stats) -> tuple[float, list[tuple[str, int, float]]]:
+    """Total time in ``ChannelModel.step`` and, for each function it calls directly, the calls
+    and the cumulative seconds spent in it when called from ``step``."""
+    raw = stats.stats  # type: ignore[attr-defined]  # {func: (cc, nc, tt, ct, callers)}
+    code = ChannelModel.step.__code__
+    step_key = next(k for k in raw if k[2] == "step" and k[1] == code.co_firstlineno
+                    and Path(k[0]).name == Path(code.co_filename).name)
+    step_total = raw[step_key][3]
+    phases = []
+    for key, (_, _, _, _, callers) in raw.items():
+        if step_key in callers:
+            _, nc, _, ct = callers[step_key]
+            phases.append((_where(key), nc, ct))
+    phases.sort(key=lambda row: row[2], reverse=True)
+    return step_total, phases
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=5, help="seeds (runs) to time (default: 5)")
+    ap.add_argument("--years", type=int, default=1, help="simulated years per run (default: 1)")
+    args = ap.parse_args()
+    if args.seeds < 1 or args.years < 1:
+        ap.error(f"--seeds={args.seeds} and --years={args.years}: expected whole numbers >= 1")
+    days = DAYS_PER_YEAR * args.years
+
+    print(f"channelsim {channelsim.__version__}, mesa {mesa.__version__}, numpy {np.__version__}, "
+          f"Python {platform.python_version()} on {platform.machine()}")
+    print(f"default model from 2024-01-01, {args.seeds} seeds x {args.years} year(s) "
+          f"({days} days per run)\n")
+
+    channelsim.build_model(seed=0).run_for(5)  # warm-up: imports, geography cache, first allocations
+    runs = [time_channelsim(seed, days) for seed in range(args.seeds)]
+    construction = statistics.median(r.construction_s for r in runs)
+    run = statistics.median(r.run_s for r in runs)
+    total = statistics.median(r.construction_s + r.run_s for r in runs)
+    per_year = total / args.years
+    agent_days = statistics.median(r.agent_days for r in runs)
+    n_agents = round(statistics.mean(r.agent_days for r in runs) / days)
+
+    bare = [time_bare_mesa(n_agents, days, seed) for seed in range(args.seeds)]
+    bare_build = statistics.median(b[0] for b in bare)
+    bare_run = statistics.median(b[1] for b in bare)
+    bare_total = statistics.median(b[0] + b[1] for b in bare)
+
+    print("per run (seconds)            " + "  ".join(f"seed {r.seed:>2}" for r in runs))
+    print("  construction               " + "  ".join(f"{r.construction_s:7.3f}" for r in runs))
+    print("  simulation                 " + "  ".join(f"{r.run_s:7.3f}" for r in runs))
+    print("  Migrant agent-days         " + "  ".join(f"{r.agent_days / 1e6:6.2f}M" for r in runs))
+    print()
+    print(f"{'median over seeds':38} {'channelsim':>12} {'bare Mesa':>12} {'ratio':>8}")
+    print(f"{'construction (s)':38} {construction:12.3f} {bare_build:12.3f} "
+          f"{construction / bare_build:8.1f}")
+    print(f"{'simulation (s)':38} {run:12.3f} {bare_run:12.3f} {run / bare_run:8.1f}")
+    print(f"{'total (s)':38} {total:12.3f} {bare_total:12.3f} {total / bare_total:8.1f}")
+    print(f"{'seconds per simulated year, incl. build':38} {per_year:12.3f} "
+          f"{bare_total / args.years:12.3f} {per_year / (bare_total / args.years):8.1f}")
+    print(f"{'agent-days per run':38} {agent_days:12,.0f} {n_agents * days:12,d}")
+    print(f"{'microseconds per agent-day (simulation)':38} {1e6 * run / agent_days:12.3f} "
+          f"{1e6 * bare_run / (n_agents * days):12.3f} "
+          f"{(run / agent_days) / (bare_run / (n_agents * days)):8.1f}")
+    print(f"(bare Mesa: {n_agents:,} trivial agents = the mean Migrant agents present per day)\n")
+
+    stats = profile_year(0, days)
+    step_total, phases = step_phases(stats)
+    print(f"time by phase of ChannelModel.step, seed 0, under cProfile "
+          f"(step total {step_total:.2f} s; profiling slows the run)")
+    print(f"  {'share':>6} {'seconds':>8} {'calls':>7}  phase")
+    for where, calls, seconds in phases:
+        if seconds >= 0.0005 * step_total:
+            print(f"  {seconds / step_total:6.1%} {seconds:8.3f} {calls:7d}  {where}")
+    print()
+    print("top 10 functions by cumulative time inside ChannelModel.step, seed 0")
+    print(f"  {'calls':>9} {'own (s)':>8} {'cum (s)':>8}  function")
+    raw = stats.stats  # type: ignore[attr-defined]
+    inside = [(key, row) for key, row in raw.items() if row[3] < 0.999 * step_total]
+    for key, (_, nc, tt, ct, _) in sorted(inside, key=lambda kv: kv[1][3], reverse=True)[:10]:
+        print(f"  {nc:9d} {tt:8.3f} {ct:8.3f}  {_where(key)}")
+
+if __name__ == "__main__":
+    main()
