@@ -183,7 +183,9 @@ class ChannelModel(mesa.Model):
         pref = np.exp(-km / GANG_REACH_KM)
         #: (camp, gang) odds of booking with each gang; empty when there are no gangs
         self.gang_preference = pref / np.maximum(pref.sum(axis=1, keepdims=True), 1e-300)
+        self.camp_beliefs = self._camp_beliefs()  #: what each camp believes, as of last evening
         self._arrive(params.initial_camp_population, day=0)
+        self.camp_beliefs = self._camp_beliefs()
 
         reporters = {name: (lambda m, k=name: getattr(m.tally, k)) for name in RESULT_COLUMNS}
         for k, name in enumerate(geo.points.name):
@@ -271,8 +273,7 @@ class ChannelModel(mesa.Model):
         camp = rng.choice(len(self.geo.camps), size=n, p=self.geo.camp_inflow_share)
         sigma = np.sqrt(np.log1p(p.uk_pull_spread ** 2))
         pull = p.uk_pull * rng.lognormal(-sigma ** 2 / 2, sigma, size=n)
-        heard = self._camp_beliefs()
-        beliefs = {key: values[camp] for key, values in heard.items()}
+        beliefs = {key: values[camp] for key, values in self.camp_beliefs.items()}
         self.population.add(n, camp.astype(np.int8), pull, beliefs, day)
 
     def _muster_vessels(self) -> None:
@@ -535,6 +536,7 @@ class ChannelModel(mesa.Model):
                 w = p.belief_learning_rate * asked
                 pop.b_admit[idx] = decisions.update_beliefs(pop.b_admit[idx], obs_adm[camp], w)
         self.camp_news *= np.exp(-1.0 / CAMP_MEMORY_DAYS)
+        self.camp_beliefs = self._camp_beliefs()
 
     def _record(self) -> None:
         pop, t = self.population, self.tally

@@ -129,7 +129,8 @@ class Population:
             return np.empty(0, dtype=np.int64)
         while len(self._free) < n:
             self._grow(self.capacity * 2)
-        slots = np.array([self._free.pop() for _ in range(n)], dtype=np.int64)
+        slots = np.array(self._free[-n:][::-1], dtype=np.int64)
+        del self._free[-n:]
         self.state[slots] = State.IN_CAMP
         self.camp[slots] = camp
         self.attempts[slots] = 0
