@@ -1,0 +1,29 @@
+"""Experiments at scale: ensembles, comparisons, sweeps, on any executor, resumable on disk.
+
+* :func:`ensemble` runs a scenario ``n`` times with independent random streams
+  (:class:`Ensemble`: per-run totals, daily data, bands and a fan chart);
+* :func:`compare` sets two ensembles side by side (:class:`Comparison`: differences with
+  intervals, as a table and a chart);
+* :func:`sweep` runs a full-factorial grid or a Latin hypercube / Sobol sample over registry
+  parameters (:class:`SweepSpec`, also read from TOML; :class:`SweepResult`);
+* :mod:`channelsim.sensitivity` builds Sobol and Morris analyses on the same machinery.
+
+Every run is one call of :func:`run_task` on plain data, so the same experiment gives the same
+numbers in this process, in local processes (the default) or on a Dask cluster
+(``executor=client.get_executor()``). With ``out=FOLDER`` each run is written as it finishes and
+an interrupted experiment resumes where it stopped.
+"""
+
+from .ensembles import HEADLINE_OUTPUTS, Comparison, Ensemble, compare, ensemble
+from .runner import RunFailureWarning
+from .runs import (InProcessExecutor, RunOutcome, RunTask, open_executor, output_names,
+                   run_seed, run_task, run_totals)
+from .store import ExperimentMismatch, RunStore
+from .sweeps import DESIGNS, Factor, SpecError, SweepResult, SweepSpec, sweep
+
+__all__ = [
+    "ensemble", "Ensemble", "compare", "Comparison", "sweep", "SweepSpec", "SweepResult",
+    "Factor", "SpecError", "DESIGNS", "HEADLINE_OUTPUTS", "run_task", "run_totals", "run_seed",
+    "output_names", "RunTask", "RunOutcome", "InProcessExecutor", "open_executor", "RunStore",
+    "ExperimentMismatch", "RunFailureWarning",
+]
