@@ -21,3 +21,13 @@ __all__ = [
     "aggregate", "summary", "Migrant", "State", "SmugglingGang", "FrenchPoliceUnit",
     "BorderForceVessel", "WeatherFileError", "scenarios", "results", "decisions", "geography",
 ]
+
+
+def __getattr__(name: str):
+    """``channelsim.Dashboard`` is imported on first use, so that ``import channelsim`` does
+    not need ipywidgets (the ``jupyter`` extra)."""
+    if name == "Dashboard":
+        from .dashboard import Dashboard
+
+        return Dashboard
+    raise AttributeError(f"module 'channelsim' has no attribute {name!r}")
