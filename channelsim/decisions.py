@@ -125,7 +125,8 @@ def gang_load(customers: int, boats: int, stop_risk: float, p) -> int:
     needed = customers / boats
     scarcity = max(0.0, needed / target - 1.0)
     load = target * (1.0 + p.load_scarcity_response * scarcity / (1.0 + scarcity))
-    return int(round(min(max(load, 1.0), p.max_load, customers)))
+    # Whole people: round the target, but never above max_load (which may be fractional).
+    return int(min(round(max(load, 1.0)), np.floor(p.max_load), customers))
 
 
 def launch_propensity(beaufort: float, p) -> float:
