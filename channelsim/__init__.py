@@ -5,7 +5,7 @@
 >>> channelsim.results.summary(daily)                      # doctest: +SKIP
 """
 
-from . import decisions, geography, results, scenarios
+from . import calibration, decisions, geography, results, scenarios, validation
 from .agents import BorderForceVessel, FrenchPoliceUnit, SmugglingGang
 from .model import ChannelModel
 from .params import REGISTRY, Params, ParameterError
@@ -20,6 +20,7 @@ __all__ = [
     "ChannelModel", "Params", "ParameterError", "REGISTRY", "simulate", "build_model",
     "aggregate", "summary", "Migrant", "State", "SmugglingGang", "FrenchPoliceUnit",
     "BorderForceVessel", "WeatherFileError", "scenarios", "results", "decisions", "geography",
+    "calibration", "validation",
 ]
 
 

@@ -1,0 +1,562 @@
+"""Calibration: the published targets, a distance between an ensemble and them, and a fit.
+
+The targets are figures of the published record (``channelsim/data/targets.csv``, copied from
+``channel_facts.csv`` with their sources), each mapped to a model output over a window of dates:
+
+>>> from channelsim import calibration
+>>> calibration.load_targets().loc["arrivals_2024", ["output", "value", "tolerance"]].tolist()
+['arrivals', 36816.0, 1841.0]
+
+**Distance.** For an ensemble of runs with the same parameters and different seeds,
+
+    distance = sum over targets i of ((mean_i - value_i) / tolerance_i) ** 2
+
+where ``mean_i`` is the ensemble mean of target i's output and ``tolerance_i`` its scale: the
+half-width of the published range, or a stated relative tolerance (column ``tolerance_basis``).
+A distance of ``k`` with ``k`` targets means the ensemble is, on average, one tolerance away.
+
+**Fit.** :func:`calibrate` fits chosen registry parameters by bounded nonlinear least squares
+(:func:`scipy.optimize.least_squares`, trust-region reflective) on the scaled residuals
+``(mean_i - value_i) / tolerance_i``. Every evaluation runs the same seeds (common random
+numbers), so that differences between parameter values are not drowned in seed-to-seed noise.
+Parameters are fitted in log coordinates (relative changes) when they are positive, so one step
+means the same relative change for an hourly hazard of 5e-5 and for an inflow of 44,500 a year.
+The Jacobian is taken by forward differences with a deliberately large step (20% by default):
+the model is stochastic, and small steps would measure noise rather than slope.
+
+**Uncertainty.** Around the fit, the outputs are linear in the (log) parameters, ``m(z) = m* +
+J (z - z*)``. The fitted parameters then inherit two sources of error: the record's own
+tolerance (read as one standard deviation) and the noise of the ensemble mean (the runs'
+variance over the number of runs). Propagated through the least-squares solution, they give
+``cov(z) = A diag(tolerance^2 + s^2/n) A^T`` with ``A`` the pseudo-inverse of ``J`` (the local
+curvature of the distance, as in a Laplace approximation). The 90% interval is
+``z* +- 1.645 sd`` mapped back to the parameter's units (asymmetric for log coordinates). This
+local estimate costs no runs beyond the fit itself, which is why it is used instead of refitting
+on bootstrapped seed sets (tens of fits) or approximate Bayesian computation (thousands of
+runs at about a second each); it assumes the outputs are close to linear within the interval.
+
+A parameter *serves* the target whose shift by one tolerance moves its fitted value most
+(the largest entry of its row of ``A``): the record it is, in effect, read from.
+
+Run the full 2024 calibration with ``python benchmarks/calibrate_2024.py``, or::
+
+    result = calibration.calibrate()   # DEFAULT_PARAMETERS on the 2024 targets
+    print(result)
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import pathlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .params import ParameterError, Params, spec
+from .results import summary
+from .simulation import simulate
+
+__all__ = [
+    "OUTPUTS", "DEFAULT_PARAMETERS", "TargetsError", "CalibrationResult", "load_targets",
+    "measure", "ensemble_outputs", "distance", "calibrate",
+]
+
+#: Parameters fitted by default, each chiefly informed by one 2024 record figure.
+DEFAULT_PARAMETERS: tuple[str, ...] = (
+    "inflow_per_year",  # arrivals
+    "stop_effectiveness",  # share of attempts stopped
+    "load_enforcement_response",  # people per boat
+    "distress_hazard_per_hour",  # deaths
+)
+
+Z90 = 1.6448536269514722  #: standard normal quantile of 95%: a central 90% interval is +-Z90 sd
+
+
+@dataclass(frozen=True)
+class Output:
+    """A model output a target can map to, computed from the run summary of its window."""
+
+    name: str
+    unit: str
+    description: str
+    compute: Callable[[pd.Series], float] = field(repr=False)
+
+
+def _ratio(num: str, den: str) -> Callable[[pd.Series], float]:
+    return lambda s: float(s[num] / s[den]) if s[den] else 0.0
+
+
+#: Outputs a target can name in its ``output`` column; each is computed from
+#: :func:`channelsim.results.summary` of the daily results within the target's window.
+OUTPUTS: dict[str, Output] = {o.name: o for o in (
+    Output("arrivals", "people", "People landed in the UK by small boat",
+           lambda s: float(s["arrivals"])),
+    Output("boats", "boats", "Boats whose people reached the UK", lambda s: float(s["boats"])),
+    Output("people_per_boat", "people/boat", "Mean people aboard the boats that reached the UK",
+           lambda s: float(s["people_per_boat"])),
+    Output("attempts", "people", "Crossing attempts (people setting off)",
+           lambda s: float(s["attempts"])),
+    Output("stopped", "people", "Attempts stopped by French police (beach and sea)",
+           lambda s: float(s["stopped"])),
+    Output("stopped_share", "share", "Share of attempts stopped by French police",
+           lambda s: float(s["stopped_share"])),
+    Output("deaths", "people", "Deaths at sea and in the crush aboard",
+           lambda s: float(s["deaths"])),
+    Output("rescued", "people", "People aboard boats in distress who survived",
+           lambda s: float(s["rescued"])),
+    Output("crossable_days", "days", "Days with wind below Beaufort 7",
+           lambda s: float(s["crossable_days"])),
+    Output("uncrossable_days", "days", "Days with wind of Beaufort 7 or more",
+           lambda s: float(s["days"] - s["crossable_days"])),
+    Output("arrivals_per_week", "people/week", "Mean arrivals per week over the window",
+           lambda s: float(s["arrivals"]) * 7.0 / float(s["days"])),
+    Output("mean_in_camps", "people", "Mean number of people waiting on the French coast",
+           lambda s: float(s["mean_in_camps"])),
+)}
+
+
+# ------------------------------------------------------------------------------------ targets
+class TargetsError(ValueError):
+    """A targets table is malformed; the message names the file, the line and the column."""
+
+
+_COLUMNS = ("target", "output", "value", "low", "high", "tolerance", "unit", "start", "end",
+            "fact", "period", "calibrate", "tolerance_basis", "source")
+_REQUIRED = ("target", "output", "value", "tolerance", "start", "end")
+
+
+def load_targets(source: str | pathlib.Path | pd.DataFrame | None = None) -> pd.DataFrame:
+    """The targets as a table indexed by ``target``, checked.
+
+    ``source`` is None for the packaged 2024/2025 record (``channelsim/data/targets.csv``), the
+    path of a CSV in the same format (``#`` lines are comments), or a DataFrame with at least
+    the columns ``target, output, value, tolerance, start, end``. Missing ``low``/``high``
+    default to ``value``, a missing ``calibrate`` to true. Any problem raises
+    :class:`TargetsError` naming the file (or "targets table"), the line and the column.
+    """
+    if isinstance(source, pd.DataFrame):
+        frame = source.reset_index() if source.index.name == "target" else source
+        rows = [(k + 1, {str(c): ("" if pd.isna(v) else v) for c, v in r.items()})
+                for k, r in enumerate(frame.to_dict("records"))]
+        return _check_targets(rows, "targets table", "row")
+    if source is None:
+        name = "channelsim/data/targets.csv"
+        text = resources.files("channelsim.data").joinpath("targets.csv").read_text("utf-8")
+    else:
+        name = str(source)
+        try:
+            text = pathlib.Path(source).read_text("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as err:
+            raise TargetsError(f"{name}: cannot read ({err}): expected a CSV text file of "
+                               f"targets with columns {', '.join(_REQUIRED)}") from None
+    lines = [(k, line) for k, line in enumerate(text.splitlines(), start=1)
+             if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        raise TargetsError(f"{name}: no header: expected columns {', '.join(_REQUIRED)}")
+    reader = csv.reader(io.StringIO("\n".join(line for _, line in lines)))
+    records = list(reader)
+    header = [c.strip() for c in records[0]]
+    missing = [c for c in _REQUIRED if c not in header]
+    if missing:
+        raise TargetsError(f"{name}, line {lines[0][0]}: no column {missing[0]!r} in the header: "
+                           f"expected at least {', '.join(_REQUIRED)}")
+    rows = []
+    for (number, _), record in zip(lines[1:], records[1:]):
+        if len(record) != len(header):
+            raise TargetsError(f"{name}, line {number}: {len(record)} fields: expected "
+                               f"{len(header)} as in the header")
+        rows.append((number, dict(zip(header, (v.strip() for v in record)))))
+    return _check_targets(rows, name, "line")
+
+
+def _check_targets(rows: list[tuple[int, dict[str, Any]]], name: str, unit: str) -> pd.DataFrame:
+    if not rows:
+        raise TargetsError(f"{name}: no targets: expected at least one row after the header")
+    out, seen = [], {}
+    for number, row in rows:
+        where = f"{name}, {unit} {number}"
+
+        def fail(column: str, expected: str) -> TargetsError:
+            return TargetsError(f"{where}, column {column}: {row.get(column)!r} is invalid: "
+                                f"expected {expected}")
+
+        target = str(row.get("target", "")).strip()
+        if not target:
+            raise fail("target", "a name")
+        if target in seen:
+            raise TargetsError(f"{where}: target {target!r} repeats {unit} {seen[target]}: "
+                               "expected each target once")
+        seen[target] = number
+        output = str(row.get("output", "")).strip()
+        if output not in OUTPUTS:
+            raise fail("output", "one of " + ", ".join(OUTPUTS))
+
+        def number_in(column: str, default: float | None = None) -> float:
+            raw = row.get(column, "")
+            if raw == "" and default is not None:
+                return default
+            try:
+                x = float(raw)
+            except (TypeError, ValueError):
+                x = math.nan
+            if not math.isfinite(x):
+                raise fail(column, "a finite number")
+            return x
+
+        def date_in(column: str) -> dt.date:
+            raw = row.get(column, "")
+            if isinstance(raw, (dt.date, pd.Timestamp)):
+                return pd.Timestamp(raw).date()
+            try:
+                return dt.date.fromisoformat(str(raw).strip())
+            except ValueError:
+                raise fail(column, "a date (YYYY-MM-DD)") from None
+
+        value = number_in("value")
+        low, high = number_in("low", value), number_in("high", value)
+        if not low <= value <= high:
+            raise TargetsError(f"{where}: low={low:g}, value={value:g}, high={high:g} are out "
+                               "of order: expected low <= value <= high")
+        tolerance = number_in("tolerance")
+        if tolerance <= 0:
+            raise fail("tolerance", "a number > 0 (the scale of the distance, in the target's unit)")
+        start, end = date_in("start"), date_in("end")
+        if end < start:
+            raise TargetsError(f"{where}: end={end} is before start={start}: expected a window "
+                               "of at least one day")
+        flag = str(row.get("calibrate", "true")).strip().lower() or "true"
+        if flag not in ("true", "false", "1", "0", "yes", "no"):
+            raise fail("calibrate", "true or false")
+        out.append({
+            "target": target, "output": output, "value": value, "low": low, "high": high,
+            "tolerance": tolerance, "unit": str(row.get("unit", "")) or OUTPUTS[output].unit,
+            "start": start, "end": end, "fact": str(row.get("fact", "")),
+            "period": str(row.get("period", "")), "calibrate": flag in ("true", "1", "yes"),
+            "tolerance_basis": str(row.get("tolerance_basis", "")),
+            "source": str(row.get("source", "")),
+        })
+    return pd.DataFrame(out, columns=list(_COLUMNS)).set_index("target")
+
+
+def _span(targets: pd.DataFrame) -> tuple[dt.date, int]:
+    """First day and number of days of a run covering every target's window."""
+    first, last = min(targets["start"]), max(targets["end"])
+    return first, (last - first).days + 1
+
+
+def measure(daily: pd.DataFrame, targets: pd.DataFrame) -> pd.Series:
+    """Each target's model output in one run's daily results (indexed by target).
+
+    Raises :class:`TargetsError` if the run does not cover a target's window.
+    """
+    first, last = daily.index[0].date(), daily.index[-1].date()
+    values = {}
+    for name, t in targets.iterrows():
+        if t["start"] < first or t["end"] > last:
+            raise TargetsError(f"target {name!r} needs {t['start']} to {t['end']} but the run "
+                               f"covers {first} to {last}: expected a run spanning the window")
+        window = daily.loc[pd.Timestamp(t["start"]):pd.Timestamp(t["end"])]
+        values[name] = OUTPUTS[t["output"]].compute(summary(window))
+    return pd.Series(values, name="model", dtype=float)
+
+
+# ------------------------------------------------------------------------------------ ensembles
+def _check_run_count(n: Any) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ParameterError(f"n={n!r} is invalid: expected a whole number of runs >= 1")
+    return int(n)
+
+
+def _ensemble_daily(scenario: Any, n: int, *, start: dt.date, days: int, seed: int,
+                    executor: Any, **overrides: Any) -> list[pd.DataFrame]:
+    """The daily results of ``n`` runs (:func:`channelsim.experiments.ensemble`: run ``i`` has
+    seed ``run_seed(seed, i)``); raises if any run failed, since a partial ensemble would bias
+    every mean computed from it."""
+    from . import experiments
+
+    ens = experiments.ensemble(scenario, n, days=days, start=start, seed=seed, executor=executor,
+                               progress=False, keep_daily=True, **overrides)
+    if len(ens.failures):
+        first = ens.failures.iloc[0]
+        raise RuntimeError(f"{len(ens.failures)} of {n} runs failed; first: replicate "
+                           f"{first['replicate']} (seed {first['seed']}): {first['error']}")
+    return [ens.daily_of(r) for r in range(n)]
+
+
+def ensemble_outputs(targets: pd.DataFrame | str | pathlib.Path | None = None, *, n: int = 8,
+                     seed: int = 2024, scenario: Any = None, executor: Any = "inprocess",
+                     start: Any = None, **overrides: Any) -> pd.DataFrame:
+    """Run an ensemble and measure every target in each run: one row per run, one column per
+    target (in the target's unit).
+
+    The runs start on the earliest target window's first day (or ``start``, for a warm-up) and
+    end on the last window's last day. They are the runs of
+    ``channelsim.ensemble(scenario, n, seed=seed, ...)``: run ``i`` has the seed
+    ``channelsim.experiments.run_seed(seed, i)``, so the same ``(n, seed)`` gives the same runs
+    on any executor. ``overrides`` are registry parameters applied to every run. ``executor``
+    is as for :func:`channelsim.ensemble`: ``"inprocess"`` (the default here), a number of
+    processes, ``"processes"`` (one per core), a Dask scheduler address or any
+    ``concurrent.futures.Executor``.
+    """
+    targets = load_targets(targets) if not isinstance(targets, pd.DataFrame) else targets
+    n = _check_run_count(n)
+    Params(**overrides)  # report bad overrides before starting any run
+    first, days = _span(targets)
+    if start is not None:
+        start = pd.Timestamp(start).date()
+        if start > first:
+            raise ParameterError(f"start={start} is after the first target window ({first}): "
+                                 "expected a start on or before it")
+        days += (first - start).days
+        first = start
+    runs = _ensemble_daily(scenario, n, start=first, days=days, seed=seed, executor=executor,
+                           **overrides)
+    out = pd.DataFrame([measure(daily, targets) for daily in runs]).reset_index(drop=True)
+    out.index.name = "run"
+    return out
+
+
+def distance(outputs: pd.DataFrame | pd.Series | Mapping[str, float],
+             targets: pd.DataFrame | None = None) -> float:
+    """Sum over targets of ((ensemble mean - value) / tolerance) squared (dimensionless).
+
+    ``outputs`` is an ensemble (one row per run, one column per target; its mean is used) or
+    one value per target. Only the targets in ``targets`` count (default: the packaged targets
+    marked ``calibrate``); each must have a column in ``outputs``.
+    """
+    if targets is None:
+        targets = load_targets()
+        targets = targets[targets["calibrate"]]
+    means = outputs.mean() if isinstance(outputs, pd.DataFrame) else pd.Series(outputs, dtype=float)
+    missing = [t for t in targets.index if t not in means.index]
+    if missing:
+        raise TargetsError(f"no model output for target {missing[0]!r}: expected a column per "
+                           f"target ({', '.join(targets.index)})")
+    z = (means[targets.index] - targets["value"]) / targets["tolerance"]
+    return float((z ** 2).sum())
+
+
+# ------------------------------------------------------------------------------------ the fit
+@dataclass(frozen=True)
+class _Axis:
+    """One fitted parameter and its fitting coordinate ``z``: ``log(x / origin)`` for positive
+    parameters, ``(x - origin) / scale`` otherwise (``scale`` = a tenth of its range)."""
+
+    name: str
+    origin: float
+    low: float
+    high: float
+    log: bool
+    scale: float
+
+    def z(self, x: float) -> float:
+        return math.log(x / self.origin) if self.log else (x - self.origin) / self.scale
+
+    def x(self, z: float) -> float:
+        value = self.origin * math.exp(z) if self.log else self.origin + z * self.scale
+        return min(max(value, self.low), self.high)
+
+
+def _axes(parameters: Sequence[str], start: Mapping[str, float],
+          bounds: Mapping[str, tuple[float, float]]) -> list[_Axis]:
+    axes = []
+    for name in parameters:
+        s = spec(name)  # ParameterError for unknown names, with a suggestion
+        if s.kind != "float":
+            raise ParameterError(f"{name} is not a continuous parameter (kind {s.kind!r}): "
+                                 "calibration fits float parameters only")
+        origin = float(Params(**{name: start[name]}).as_dict()[name]) if name in start else float(s.default)
+        low, high = bounds.get(name, (s.low, s.high))
+        for what, v in (("lower", low), ("upper", high)):
+            if v is None or not math.isfinite(v) or not s.low <= v <= s.high:
+                raise ParameterError(f"bounds[{name!r}] {what} bound {v!r} is invalid: expected "
+                                     f"a number within the registry range {s.expected()}")
+        if not low < high:
+            raise ParameterError(f"bounds[{name!r}]=({low}, {high}) is invalid: expected lower < upper")
+        if not low <= origin <= high:
+            raise ParameterError(f"starting value {name}={origin:g} is outside its bounds "
+                                 f"({low:g}, {high:g})")
+        positive = s.low >= 0 and origin > 0
+        if positive and low <= 0:
+            low = origin / 100.0  # a log coordinate cannot reach 0: two orders of magnitude
+        axes.append(_Axis(name, origin, float(low), float(high), positive, (high - low) / 10.0))
+    if len(set(parameters)) != len(parameters):
+        raise ParameterError(f"parameters {list(parameters)} repeat a name: expected each once")
+    return axes
+
+
+@dataclass
+class CalibrationResult:
+    """What :func:`calibrate` found. ``table()`` and ``str(result)`` show it; ``overrides()``
+    gives the fitted values to pass to :func:`channelsim.simulate` or to set as defaults."""
+
+    parameters: tuple[str, ...]
+    start: dict[str, float]  #: starting values (the registry defaults unless given)
+    fitted: dict[str, float]  #: fitted values
+    interval: dict[str, tuple[float, float]]  #: 90% interval of each fitted value
+    start_distance: float  #: distance of the starting values
+    distance: float  #: distance of the fitted values
+    comparison: pd.DataFrame  #: per target: record, tolerance, ensemble at start and at fit
+    sensitivity: pd.DataFrame  #: d(output / tolerance) / d(z) at the fit (targets x parameters)
+    serves: dict[str, str]  #: the target each parameter is chiefly read from
+    n: int  #: runs per evaluation (the same seeds every time)
+    seed: int
+    evaluations: int  #: ensembles run (each of n runs)
+    message: str  #: the optimiser's stopping reason
+    history: pd.DataFrame = field(repr=False)  #: every evaluation: parameters and distance
+
+    def overrides(self) -> dict[str, float]:
+        """The fitted values, as registry overrides."""
+        return dict(self.fitted)
+
+    def table(self) -> pd.DataFrame:
+        """One row per parameter: unit, start, fitted value, 90% interval, the target it serves."""
+        rows = []
+        for name in self.parameters:
+            s, (lo, hi) = spec(name), self.interval[name]
+            rows.append({"parameter": name, "unit": s.unit, "start": self.start[name],
+                         "fitted": self.fitted[name], "low_90": lo, "high_90": hi,
+                         "serves": self.serves[name]})
+        return pd.DataFrame(rows).set_index("parameter")
+
+    def __str__(self) -> str:
+        with pd.option_context("display.width", 140, "display.max_columns", 20,
+                               "display.float_format", "{:.6g}".format):
+            return (f"Calibration of {len(self.parameters)} parameters on "
+                    f"{len(self.comparison)} targets ({self.n} runs per evaluation, seed "
+                    f"{self.seed}, {self.evaluations} evaluations)\n{self.table()}\n\n"
+                    f"{self.comparison}\n\ndistance {self.start_distance:.3f} at the start, "
+                    f"{self.distance:.3f} fitted ({self.message})")
+
+    def _repr_html_(self) -> str:
+        return (self.table().to_html(float_format="{:.6g}".format)
+                + self.comparison.to_html(float_format="{:.6g}".format)
+                + f"<p>distance {self.start_distance:.3f} at the start, {self.distance:.3f} "
+                  f"fitted; {self.n} runs per evaluation, {self.evaluations} evaluations</p>")
+
+
+def calibrate(parameters: Sequence[str] = DEFAULT_PARAMETERS,
+              targets: pd.DataFrame | str | pathlib.Path | None = None, *,
+              n: int = 8, seed: int = 2024, scenario: Any = None, executor: Any = "inprocess",
+              start: Mapping[str, float] | None = None,
+              bounds: Mapping[str, tuple[float, float]] | None = None,
+              step: float = 0.2, max_evaluations: int = 60,
+              log: Callable[[str], None] | None = None, **overrides: Any) -> CalibrationResult:
+    """Fit registry ``parameters`` so that ensembles reproduce ``targets``.
+
+    Args:
+        parameters: names of float parameters in the registry.
+        targets: a targets table or CSV (see :func:`load_targets`); default: the packaged
+            targets marked ``calibrate`` (the 2024 record). A user table is used whole.
+        n, seed: runs per evaluation and the seed they derive from (the same runs at every
+            evaluation: common random numbers).
+        scenario, overrides: the scenario and fixed registry parameters of every run.
+        executor: runs an ensemble's runs in parallel (see :func:`ensemble_outputs`).
+        start: starting values (default: the registry defaults).
+        bounds: ``{name: (low, high)}`` narrower than the registry's range.
+        step: finite-difference step in the fitting coordinate (0.2 = a 20% change).
+        max_evaluations: most ensembles to run for the optimiser's own steps (each Jacobian
+            costs one more per parameter).
+        log: called with a line of text after each evaluation (e.g. ``print``).
+
+    Returns a :class:`CalibrationResult`: fitted values, 90% intervals, the target each
+    parameter serves, and the ensemble against the record before and after.
+    """
+    table = load_targets(targets)
+    if targets is None:
+        table = table[table["calibrate"]]
+    n = _check_run_count(n)
+    if not 0 < step <= 2:
+        raise ParameterError(f"step={step!r} is invalid: expected a number in (0, 2] "
+                             "(fitting-coordinate units: 0.2 is a 20% change)")
+    fixed = [p for p in parameters if p in overrides]
+    if fixed:
+        raise ParameterError(f"{fixed[0]} is both fitted and fixed: drop it from the overrides")
+    axes = _axes(list(parameters), dict(start or {}), dict(bounds or {}))
+    if len(table) < len(axes):
+        raise ParameterError(f"fitting {len(axes)} parameters needs at least as many targets; "
+                             f"got {len(table)} ({', '.join(table.index)})")
+    Params(**overrides)
+    z_low = np.array([a.z(a.low) for a in axes])
+    z_high = np.array([a.z(a.high) for a in axes])
+    tol = table["tolerance"].to_numpy(float)
+    value = table["value"].to_numpy(float)
+    cache: dict[tuple[float, ...], pd.DataFrame] = {}
+    history: list[dict[str, float]] = []
+
+    def values(z: np.ndarray) -> dict[str, float]:
+        return {a.name: a.x(float(zi)) for a, zi in zip(axes, z)}
+
+    def ensemble(z: np.ndarray) -> pd.DataFrame:
+        key = tuple(np.round(np.asarray(z, float), 12))
+        if key not in cache:
+            x = values(z)
+            runs = ensemble_outputs(table, n=n, seed=seed, scenario=scenario, executor=pool,
+                                    **overrides, **x)
+            cache[key] = runs
+            d = distance(runs, table)
+            history.append({**x, "distance": d})
+            if log is not None:
+                log(f"[{len(history):3d}] distance {d:10.3f}  "
+                    + "  ".join(f"{k}={v:.6g}" for k, v in x.items()))
+        return cache[key]
+
+    def residuals(z: np.ndarray) -> np.ndarray:
+        return (ensemble(z).mean().to_numpy(float) - value) / tol
+
+    def jacobian(z: np.ndarray) -> np.ndarray:
+        r0 = residuals(z)
+        jac = np.empty((len(tol), len(axes)))
+        for j in range(len(axes)):
+            h = step if z[j] + step <= z_high[j] else -step
+            zj = np.array(z, float)
+            zj[j] += h
+            jac[:, j] = (residuals(zj) - r0) / h
+        return jac
+
+    from scipy import optimize  # the experiments extra
+
+    from .experiments import open_executor
+
+    z0 = np.array([a.z(a.origin) for a in axes])
+    with open_executor(executor, n) as pool:  # one pool for every evaluation
+        fit = optimize.least_squares(residuals, z0, jac=jacobian, bounds=(z_low, z_high),
+                                     method="trf", x_scale=1.0, xtol=step / 50, ftol=1e-3,
+                                     max_nfev=max_evaluations)
+        z_fit = fit.x
+        runs_fit, runs_start = ensemble(z_fit), ensemble(z0)
+        jac = jacobian(z_fit)  # from the cache when the optimiser's last step took it there
+
+    # Uncertainty: the record's tolerance and the noise of the ensemble mean, through J+.
+    noise_sd = runs_fit.std(ddof=1).to_numpy(float) if n > 1 else np.zeros(len(tol))
+    var_scaled = 1.0 + (noise_sd ** 2 / n) / tol ** 2  # variance of each scaled residual
+    pinv = np.linalg.pinv(jac)
+    cov = pinv @ np.diag(var_scaled) @ pinv.T
+    sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    # A parameter serves the target whose shift by one tolerance moves it most.
+    serves = {a.name: str(table.index[int(np.argmax(np.abs(pinv[j])))]) for j, a in enumerate(axes)}
+    interval = {a.name: tuple(sorted((a.x(z_fit[j] - Z90 * sd[j]), a.x(z_fit[j] + Z90 * sd[j]))))
+                for j, a in enumerate(axes)}
+
+    comparison = pd.DataFrame({
+        "output": table["output"], "record": table["value"], "tolerance": table["tolerance"],
+        "start_mean": runs_start.mean(), "fitted_mean": runs_fit.mean(),
+        "fitted_sd": runs_fit.std(ddof=1) if n > 1 else 0.0,
+    })
+    comparison["fitted_residual"] = (comparison["fitted_mean"] - comparison["record"]) / comparison["tolerance"]
+    return CalibrationResult(
+        parameters=tuple(a.name for a in axes),
+        start={a.name: a.origin for a in axes}, fitted=values(z_fit), interval=interval,
+        start_distance=distance(runs_start, table), distance=distance(runs_fit, table),
+        comparison=comparison,
+        sensitivity=pd.DataFrame(jac, index=table.index, columns=[a.name for a in axes]),
+        serves=serves, n=int(n), seed=seed, evaluations=len(history), message=str(fit.message),
+        history=pd.DataFrame(history),
+    )
