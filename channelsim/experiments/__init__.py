@@ -16,7 +16,7 @@ an interrupted experiment resumes where it stopped.
 
 from .ensembles import HEADLINE_OUTPUTS, Comparison, Ensemble, compare, ensemble
 from .runner import RunFailureWarning
-from .runs import (InProcessExecutor, RunOutcome, RunTask, open_executor, output_names,
+from .runs import (InProcessExecutor, RunOutcome, RunTask, execute, open_executor, output_names,
                    run_seed, run_task, run_totals)
 from .store import ExperimentMismatch, RunStore
 from .sweeps import DESIGNS, Factor, SpecError, SweepResult, SweepSpec, sweep
@@ -24,6 +24,6 @@ from .sweeps import DESIGNS, Factor, SpecError, SweepResult, SweepSpec, sweep
 __all__ = [
     "ensemble", "Ensemble", "compare", "Comparison", "sweep", "SweepSpec", "SweepResult",
     "Factor", "SpecError", "DESIGNS", "HEADLINE_OUTPUTS", "run_task", "run_totals", "run_seed",
-    "output_names", "RunTask", "RunOutcome", "InProcessExecutor", "open_executor", "RunStore",
+    "output_names", "RunTask", "RunOutcome", "execute", "InProcessExecutor", "open_executor", "RunStore",
     "ExperimentMismatch", "RunFailureWarning",
 ]
