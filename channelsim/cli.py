@@ -1,18 +1,87 @@
-"""The ``channelsim`` command line: ``channelsim run`` simulates a scenario and writes its results."""
+"""The ``channelsim`` command line: simulate a scenario, run ensembles and sweeps, list scenarios.
+
+    channelsim run --scenario pilot_announced --days 365 --out out/pilot
+    channelsim ensemble --scenario baseline_2024 -n 20 --seed 0 --out out/baseline
+    channelsim sweep sweep.toml --out out/sweep          # run it again to resume
+    channelsim scenarios
+
+Bad input gets one line on stderr (``channelsim: error: ...``) and exit status 2.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tomllib
+import warnings
 from pathlib import Path
+from typing import Any, NoReturn
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser", "CliError"]
 
 
 class CliError(Exception):
     """Bad input on the command line: printed as one line, exit status 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argument errors as one line (``channelsim: error: ...``), without the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"channelsim: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _setting(text: str) -> tuple[str, Any]:
+    """``NAME=VALUE`` with VALUE read as TOML (numbers, true/false, dates) or else as text."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is invalid: expected NAME=VALUE, e.g. officers_per_day=1200")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return name.strip(), value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is invalid: expected a whole number >= 1")
+    return value
+
+
+def _executor(args: argparse.Namespace) -> Any:
+    if args.scheduler and args.workers:
+        raise CliError("give --workers (local processes) or --scheduler (a Dask cluster), not both")
+    return args.scheduler or args.workers  # None: one local process per core
+
+
+def _report_failures(failures: Any, out: Path) -> int:
+    if failures is None or not len(failures):
+        return 0
+    print(f"channelsim: {len(failures)} runs failed (the others were kept; details in "
+          f"{out / 'failures.csv'}):", file=sys.stderr)
+    for row in failures.head(5).itertuples():
+        where = f"point {row.point}, " if hasattr(row, "point") else ""
+        print(f"  {where}replicate {row.replicate}: {row.error}", file=sys.stderr)
+    return 1
+
+
+def _save_table(table: Any, out: Path, stem: str, index: bool) -> list[Path]:
+    paths = [out / f"{stem}.csv"]
+    table.to_csv(paths[0], index=index)
+    try:
+        table.to_parquet(out / f"{stem}.parquet", index=index)
+        paths.append(out / f"{stem}.parquet")
+    except ImportError:  # pyarrow is in the experiments extra; CSV alone is enough
+        pass
+    return paths
+
+
+# ---------------------------------------------------------------------------------- commands
 def _run(args: argparse.Namespace) -> int:
     import matplotlib
 
@@ -21,7 +90,8 @@ def _run(args: argparse.Namespace) -> int:
     from .results import summary
     from .simulation import simulate
 
-    daily = simulate(args.scenario, days=args.days, start=args.start, seed=args.seed)
+    daily = simulate(args.scenario, days=args.days, start=args.start, seed=args.seed,
+                     **dict(args.set or []))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     daily.to_csv(out / "daily.csv")
@@ -34,16 +104,114 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ensemble(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .experiments import HEADLINE_OUTPUTS, RunFailureWarning, ensemble
+
+    out = Path(args.out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RunFailureWarning)  # reported below, one line a run
+        ens = ensemble(args.scenario, args.runs, days=args.days, start=args.start, seed=args.seed,
+                       executor=_executor(args), progress=not args.quiet, out=out,
+                       format=args.format, keep_daily=True, **dict(args.set or []))
+    written = _save_table(ens.summary, out, "summary", index=True)
+    if len(ens.summary):
+        fig = ens.plot(args.column, "week")
+        fig.savefig(out / f"fan_{args.column}.png", dpi=110)
+        written.append(out / f"fan_{args.column}.png")
+        shown = [c for c in HEADLINE_OUTPUTS if c in ens.summary.columns]
+        print(f"{ens!r}\n")
+        print(ens.describe(shown).to_string(float_format=lambda v: f"{v:,.1f}"))
+    print("\n" + "\n".join(f"wrote {p}" for p in written))
+    return _report_failures(ens.failures, out)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from .experiments import RunFailureWarning, SweepSpec, sweep
+
+    spec = SweepSpec.load(args.spec)
+    out = Path(args.out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RunFailureWarning)
+        result = sweep(spec, executor=_executor(args), progress=not args.quiet, out=out,
+                       format=args.format)
+    written = _save_table(result.summary, out, "summary", index=False)
+    means = result.means()
+    written += _save_table(means, out, "means", index=True)
+    print(f"{result!r}\n")
+    print(means.head(20).to_string(float_format=lambda v: f"{v:,.4g}"))
+    if len(means) > 20:
+        print(f"... {len(means) - 20} more points in {out / 'means.csv'}")
+    print("\n" + "\n".join(f"wrote {p}" for p in written))
+    return _report_failures(result.failures, out)
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    from . import scenarios
+
+    names = scenarios.names()
+    width = max(map(len, names))
+    for name in names:
+        scen = scenarios.get(name)
+        print(f"{name:<{width}}  {scen.description}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------ parser
+def _add_period(p: argparse.ArgumentParser, seed: int) -> None:
+    p.add_argument("--scenario", default=None,
+                   help="scenario name (see `channelsim scenarios`) or path to a scenario .toml")
+    p.add_argument("--days", type=_positive, default=None,
+                   help="days to simulate (default: the scenario's period; 365 without one)")
+    p.add_argument("--start", default=None,
+                   help="first day, YYYY-MM-DD (default: the scenario's; 2024-01-01 without one)")
+    p.add_argument("--seed", type=int, default=seed, help=f"random seed (default {seed})")
+    p.add_argument("--set", type=_setting, action="append", metavar="NAME=VALUE",
+                   help="set a registry parameter on top of the scenario (repeatable)")
+
+
+def _add_execution(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=_positive, default=None,
+                   help="local worker processes (default: one per core; 1 runs in this process)")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="run on the Dask cluster whose scheduler is at this address")
+    p.add_argument("--format", choices=("parquet", "csv"), default="parquet",
+                   help="file format of the runs in the output folder (default parquet)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="channelsim", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="channelsim", description=__doc__,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
     run = sub.add_parser("run", help="simulate one scenario and write daily.csv and overview.png")
-    run.add_argument("--scenario", default=None, help="scenario name (see `channelsim scenarios`)")
-    run.add_argument("--days", type=int, default=365, help="days to simulate (default 365)")
-    run.add_argument("--start", default="2024-01-01", help="first day, YYYY-MM-DD")
-    run.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    run.add_argument("--out", default="out/run", help="output folder")
+    _add_period(run, seed=1)
+    run.add_argument("--out", default="out/run", help="output folder (default out/run)")
     run.set_defaults(func=_run)
+
+    ens = sub.add_parser("ensemble", help="run a scenario many times with independent random "
+                                          "streams; write summary.csv and a fan chart")
+    _add_period(ens, seed=0)
+    ens.add_argument("-n", "--runs", type=_positive, default=20, help="number of runs (default 20)")
+    ens.add_argument("--out", default="out/ensemble",
+                     help="output folder (default out/ensemble); the same command resumes there")
+    ens.add_argument("--column", default="arrivals", help="daily result shown in the fan chart")
+    _add_execution(ens)
+    ens.set_defaults(func=_ensemble)
+
+    swp = sub.add_parser("sweep", help="run a parameter sweep from a TOML specification "
+                                       "(resumable); write summary.csv and means.csv")
+    swp.add_argument("spec", help="the sweep specification (.toml); see docs/experiments.md")
+    swp.add_argument("--out", default="out/sweep",
+                     help="output folder (default out/sweep); the same command resumes there")
+    _add_execution(swp)
+    swp.set_defaults(func=_sweep)
+
+    scen = sub.add_parser("scenarios", help="list the built-in scenarios")
+    scen.set_defaults(func=_scenarios)
     return parser
 
 
@@ -52,6 +220,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
+    except KeyboardInterrupt:
+        out = getattr(args, "out", None)
+        kept = f"; finished runs are kept in {out}: run the same command to resume" if out else ""
+        print(f"\nchannelsim: interrupted{kept}", file=sys.stderr)
+        return 130
+    except ImportError as err:
+        print(f"channelsim: error: {err}: install the extras with "
+              "pip install 'channelsim[experiments]'", file=sys.stderr)
+        return 2
     except (ValueError, TypeError, OSError, CliError) as err:
-        print(f"channelsim: error: {err}", file=sys.stderr)
+        message = " ".join(str(err).split())  # one line, whatever the message holds
+        print(f"channelsim: error: {message}", file=sys.stderr)
         return 2
