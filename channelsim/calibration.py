@@ -4,8 +4,9 @@ The targets are figures of the published record (``channelsim/data/targets.csv``
 ``channel_facts.csv`` with their sources), each mapped to a model output over a window of dates:
 
 >>> from channelsim import calibration
->>> calibration.load_targets().loc["arrivals_2024", ["output", "value", "tolerance"]].tolist()
-['arrivals', 36816.0, 1841.0]
+>>> t = calibration.load_targets().loc["arrivals_2024"]
+>>> print(f"{t.output}: {t.value:,.0f} +- {t.tolerance:,.0f} {t.unit}, {t.start} to {t.end}")
+arrivals: 36,816 +- 1,841 people, 2024-01-01 to 2024-12-31
 
 **Distance.** For an ensemble of runs with the same parameters and different seeds,
 

@@ -108,7 +108,7 @@ def discrepancies(table: pd.DataFrame) -> list[str]:
     lines = []
     for name, r in table[~table["inside_band"]].iterrows():
         side = "above" if r["record"] > r["q95"] else "below"
-        fitted = "a calibration target" if r["calibrated"] else "held out from the calibration"
+        fitted = "a calibration target" if r["calibrated"] else "not a calibration target"
         lines.append(
             f"{name} ({r['output']}, {r['period']}): the record {_fmt(r['record'], r['unit'])} "
             f"{r['unit']} lies {side} the model's 90% band [{_fmt(r['q05'], r['unit'])}, "
