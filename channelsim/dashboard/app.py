@@ -220,7 +220,7 @@ class Dashboard:
         self.reset_button = W.Button(description="Reset", icon="undo",
                                      tooltip="Rebuild the live model from the controls (day 0)")
         self.speed = W.IntSlider(value=5, min=1, max=30, description="speed (days/s)",
-                                 style={"description_width": "95px"}, layout=W.Layout(width="330px"))
+                                 style={"description_width": "110px"}, layout=W.Layout(width="360px"))
         self.play_button.observe(self._play_toggled, names="value")
         self.step_button.on_click(lambda _: self._guarded(self.step, self.step_days.value))
         self.reset_button.on_click(lambda _: self._guarded(self.reset))

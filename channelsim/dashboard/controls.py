@@ -21,7 +21,7 @@ import ipywidgets as widgets
 from traitlets import Any as AnyTrait
 from traitlets import HasTraits, TraitError, validate
 
-from ..params import ParameterError, ParamSpec, Params, groups
+from ..params import GROUPS, ParameterError, ParamSpec, Params, groups
 
 __all__ = ["ControlValueError", "ParameterControls", "make_control", "slider_step", "checked_value"]
 
@@ -203,6 +203,8 @@ class ParameterControls:
             panels.append(widgets.VBox(rows))
             titles.append(f"{title} ({len(rows)})")
         self.accordion = widgets.Accordion(children=panels, titles=tuple(titles))
+        if "french_police" in GROUPS:  # open the main enforcement lever
+            self.accordion.selected_index = list(GROUPS).index("french_police")
         self.accordion.add_class("channelsim-parameters")
         self._names = {id(w): name for name, w in self.widgets.items()}
         self.reference: dict[str, Any] = {s.name: s.default for s in self.specs.values()}

@@ -22,6 +22,7 @@ import pandas as pd
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedFormatter, FixedLocator
 from PIL import Image
 
 from ..plotting import MapView
@@ -39,8 +40,8 @@ class PngFigure:
     """A figure drawn off-screen; :meth:`render` redraws everything, :meth:`blit` only the
     animated artists over the cached rest. Both return PNG bytes."""
 
-    def __init__(self, figsize: tuple[float, float], dpi: float = 80) -> None:
-        self.figure = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+    def __init__(self, figsize: tuple[float, float], dpi: float = 80, layout: str | None = "constrained") -> None:
+        self.figure = Figure(figsize=figsize, dpi=dpi, layout=layout)
         self.canvas = FigureCanvasAgg(self.figure)
         self.animated: list[Artist] = []
         self._background = None
@@ -92,6 +93,8 @@ class MapFigure(PngFigure):
     def show(self, model) -> bytes:
         """The map of ``model`` at :data:`MAP_HOUR` of its last simulated day, as PNG."""
         self.view.update(model, MAP_HOUR)
+        if model.steps == 0:
+            self.view.title.set_text(f"{model.start:%a %d %b %Y}: before the first day")
         return self.blit()
 
 
@@ -118,6 +121,27 @@ def weekly_rates(daily: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return weekly, edges
 
 
+def month_ticks(first: pd.Timestamp, last: pd.Timestamp, most: int = 13) -> tuple[np.ndarray, list[str]]:
+    """Tick positions (matplotlib dates) at month starts between ``first`` and ``last``, at
+    most ``most`` of them, labelled by month (and year in January and on the first tick).
+
+    Cheaper than matplotlib's automatic date locator, which the charts would otherwise run on
+    every axis at every redraw."""
+    months = pd.date_range(first.to_period("M").to_timestamp(), last, freq="MS")
+    months = months[months >= first] if len(months[months >= first]) else months[:1]
+    every = max(1, int(np.ceil(len(months) / most)))
+    months = months[::every]
+    labels = [f"{m:%b}\n{m:%Y}" if (i == 0 or m.month <= every) else f"{m:%b}" for i, m in enumerate(months)]
+    return mdates.date2num(months.to_pydatetime()), labels
+
+
+def _set_date_ticks(axes: Sequence, first: pd.Timestamp, last: pd.Timestamp) -> None:
+    ticks, labels = month_ticks(first, last)
+    for ax in axes:
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_major_formatter(FixedFormatter(labels))
+
+
 def _mids(edges: np.ndarray) -> np.ndarray:
     return (edges[:-1] + edges[1:]) / 2
 
@@ -133,8 +157,11 @@ class ChartsFigure(PngFigure):
     a cursor marks the live model's date."""
 
     def __init__(self) -> None:
-        super().__init__(figsize=(11.5, 9.0), dpi=80)
-        axes = self.figure.subplots(4, 2, sharex=True)
+        # Fixed margins (inches are known, tick labels are short): a constrained layout would
+        # cost more than the rest of a redraw.
+        super().__init__(figsize=(11.5, 9.0), dpi=80, layout=None)
+        axes = self.figure.subplots(4, 2, sharex=True, gridspec_kw=dict(
+            left=0.07, right=0.955, bottom=0.055, top=0.93, wspace=0.3, hspace=0.42))
         self.axes = axes.ravel()
         a = self.axes
         blank = (np.zeros(1), np.array([0.0, 1.0]))
@@ -165,14 +192,11 @@ class ChartsFigure(PngFigure):
         a[7].set_ylabel("people")
         handles = [self.arrivals, self.boats]
         a[0].legend(handles, [h.get_label() for h in handles], loc="upper left", frameon=False, fontsize=8)
-        for ax in (a[1], a[3], a[4], a[7]):
+        a[1].legend(loc="lower right", frameon=False, fontsize=8)
+        for ax in (a[3], a[4], a[7]):
             ax.legend(loc="upper left", frameon=False, fontsize=8)
         self.cursors = [ax.axvline(0, color="#111111", lw=0.9, alpha=0.6) for ax in self.axes]
         self.animate(*self.cursors)
-        locator = mdates.AutoDateLocator(maxticks=8)
-        for ax in self.axes[-2:]:
-            ax.xaxis.set_major_locator(locator)
-            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
         for ax in self.axes:
             ax.title.set_fontsize(10)
             ax.tick_params(labelsize=8)
@@ -223,6 +247,7 @@ class ChartsFigure(PngFigure):
         a[7].set_ylim(0, _top(daily["arrivals"].cumsum(), daily["net_effect"].cumsum()))
         a[7].set_title(f"Net additions to the UK: {int(daily['net_effect'].sum()):,}")
         a[0].set_xlim(edges[0], edges[-1])
+        _set_date_ticks([*self.axes, self.boats_axis], daily.index[0], daily.index[-1])
         self.suptitle.set_text(title)
 
     def set_cursor(self, date: dt.date | None) -> None:
@@ -282,10 +307,6 @@ class ComparisonFigure(PngFigure):
             self.bands.append(pair_bands)
             ax.set_title(title, fontsize=10)
             ax.tick_params(labelsize=8)
-        locator = mdates.AutoDateLocator(maxticks=8)
-        for ax in self.axes[-2:]:
-            ax.xaxis.set_major_locator(locator)
-            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
         self.legend = None
         self.suptitle = self.figure.suptitle("Run a comparison to see the bands", fontsize=11)
 
@@ -304,6 +325,8 @@ class ComparisonFigure(PngFigure):
             lo = min(x[0] for x in xs if len(x))
             hi = max(x[-1] for x in xs if len(x))
             ax.set_xlim(lo, hi)
+        _set_date_ticks(self.axes, pd.Timestamp(mdates.num2date(lo).date()),
+                        pd.Timestamp(mdates.num2date(hi).date()))
         if self.legend is not None:
             self.legend.remove()
         handles = [self.lines[0][0], self.bands[0][0], self.lines[0][1], self.bands[0][1]]
