@@ -122,7 +122,7 @@ class BorderForceVessel(CellAgent):
         p = self.model.params
         trips = max(1, math.ceil(boat.load / p.bf_capacity_per_trip))
         self.trips_today += trips
-        self.people_today += boat.load
+        self.people_today += len(boat.people)  # the living: people who died aboard are not landed
         self.busy_hours_today += trips * p.bf_trip_hours
         self.free_at = hour + trips * p.bf_trip_hours
         self.cell = cell

@@ -476,6 +476,9 @@ class ChannelModel(mesa.Model):
                     boat.end_hour = when
                     self._failed(boat.people)
                     continue
+            if not len(boat.people):  # everyone aboard died: nobody to pick up or to land
+                boat.outcome = "lost"
+                continue
             if pick_hour <= t_beach:
                 boat.outcome = "picked_up"
                 xy = geo.on_route(boat.point, (pick_hour - boat.launch_hour) * speed)
