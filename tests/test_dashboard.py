@@ -273,3 +273,22 @@ def test_bad_constructor_arguments_are_named():
         Dashboard(seed=-1)
     with pytest.raises(ParameterError, match="unknown scenario 'nowhere'"):
         Dashboard("nowhere")
+
+
+def test_a_scenario_of_ones_own_joins_the_picker(dash, tmp_path):
+    mine = channelsim.scenarios.Scenario("more_vessels", "Twice the Border Force fleet",
+                                         start=dt.date(2024, 3, 1), days=DAYS, params={"bf_vessels": 8})
+    path = channelsim.scenarios.save(mine, tmp_path / "more_vessels.toml")
+    dash.load_scenario(path)
+    assert dash.scenario_picker.value == "more_vessels"
+    assert "more_vessels" in [value for _, value in dash.scenario_picker.options]
+    assert dash.sliders["bf_vessels"].value == 8 and dash.start_picker.value == dt.date(2024, 3, 1)
+    assert "Twice the Border Force fleet" in dash.scenario_info.value
+    dash.wait()
+    assert dash.daily.index[0] == pd.Timestamp("2024-03-01")
+    dash.scenario_picker.value = ""  # back to the registry defaults
+    assert dash.sliders["bf_vessels"].value == REGISTRY_DEFAULTS["bf_vessels"]
+    assert dash.start_picker.value == dt.date(2024, 1, 1)
+
+
+REGISTRY_DEFAULTS = {s.name: s.default for s in REGISTRY}

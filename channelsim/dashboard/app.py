@@ -122,7 +122,8 @@ class Dashboard:
             one for every entry of :data:`channelsim.params.REGISTRY`.
         model: the live :class:`~channelsim.ChannelModel` (play, :meth:`step`, :meth:`reset`).
         daily: the daily results of the last completed run of the whole period (None before).
-        last_update_seconds: time from the last control change to the redrawn charts (s).
+        last_update_seconds: time from the last control change to the redrawn charts (s),
+            of which ``last_run_seconds`` simulating and ``last_render_seconds`` drawing.
         last_error: the message of the last rejected setting or failed run (None if none).
 
     Args:
@@ -148,6 +149,7 @@ class Dashboard:
         self.comparison: pd.DataFrame | None = None
         self.last_update_seconds: float | None = None
         self.last_run_seconds: float | None = None
+        self.last_render_seconds: float | None = None
         self.last_error: str | None = None
         try:
             self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
@@ -388,9 +390,9 @@ class Dashboard:
         if generation != self._generation:
             return
         settings = self._settings
-        if self._model_stale:
-            self.reset()
         self._runs.submit(self._simulate, generation, settings, t0)
+        if self._model_stale:  # while the period runs in the background
+            self.reset()
 
     def _simulate(self, generation: int, settings: RunSettings, t0: float) -> None:
         """Worker thread: the whole period; stops as soon as a newer change supersedes it."""
@@ -413,10 +415,12 @@ class Dashboard:
         if generation != self._generation:
             return  # superseded while it ran: a newer run is on its way
         with self._lock:
+            drawing = time.perf_counter()
             self.charts.show(daily, title=self._run_title(settings, daily),
                              safe_load=settings.params.dinghy_safe_capacity)
             self.charts.set_cursor(self._cursor_date())
             self.charts_image.value = self.charts.render()
+            self.last_render_seconds = time.perf_counter() - drawing
             self.daily = daily
             self._run_shown = settings
         self.last_run_seconds = run_seconds

@@ -99,6 +99,16 @@ class RegistryIntSlider(_RegistryChecked, widgets.IntSlider):
         super().__init__(**kwargs)
 
 
+class RegistryFloatText(_RegistryChecked, widgets.FloatText):
+    """A number box for a float registry entry declared without bounds."""
+
+    value = AnyTrait(0.0).tag(sync=True)
+
+    def __init__(self, spec: ParamSpec, **kwargs: Any) -> None:
+        self.spec = spec
+        super().__init__(**kwargs)
+
+
 class RegistryCheckbox(_RegistryChecked, widgets.Checkbox):
     """A checkbox for a boolean registry entry (only True or False)."""
 
@@ -136,9 +146,11 @@ def make_control(spec: ParamSpec) -> widgets.ValueWidget:
     common: dict[str, Any] = dict(
         description=label(spec), tooltip=tooltip(spec), description_allow_html=True,
         style={"description_width": LABEL_WIDTH}, layout=widgets.Layout(width=CONTROL_WIDTH))
-    if spec.kind == "float":
+    if spec.kind in ("float", "int") and (spec.low is None or spec.high is None):
+        w: widgets.ValueWidget = RegistryFloatText(spec, **common)
+    elif spec.kind == "float":
         step = slider_step(spec)
-        w: widgets.ValueWidget = RegistryFloatSlider(
+        w = RegistryFloatSlider(
             spec, min=spec.low, max=spec.high, step=step, readout_format=readout_format(step),
             continuous_update=False, **common)
     elif spec.kind == "int":
