@@ -238,8 +238,8 @@ class ChannelModel(mesa.Model):
 
         landed = self.population.where(State.LANDED)
         t.recrossed = int(np.count_nonzero(self.population.returnee[landed]))
-        for policy in policies:
-            policy.on_landed(self, landed)
+        for policy in policies:  # each acts on the people no earlier policy has detained
+            policy.on_landed(self, self.population.where(State.LANDED))
         self.population.remove(self.population.where(State.LANDED), State.LANDED)
         for policy in self.policies:  # inactive policies may still have cases to finish
             policy.on_day_end(self)
