@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures as cf
+import contextlib
 import datetime as dt
 import html
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -168,23 +169,23 @@ class Dashboard:
         self._player: Any = None
         self._loading = False
         self._run_shown: RunSettings | None = None
+        self._custom_scenarios: dict[str, scenarios.Scenario] = {}  #: loaded from files or objects
 
         self.scenario = scenarios.get(scenario) if scenario is not None else None
+        if self.scenario is not None and self.scenario.name not in scenarios.names():
+            self._custom_scenarios[self.scenario.name] = self.scenario
         self._build_widgets()
-        self._loading = True
-        self.seed_box.value = _check_seed(seed)
-        self._loading = False
         self._apply_scenario(self.scenario)
-        self._loading = True
-        try:
+        with self._quietly():
+            self.seed_box.value = _check_seed(seed)
             if start is not None:
                 self.start_picker.value = _check_start(start)
             if days is not None:
                 self.days_box.value = _check_days(days)
-        finally:
-            self._loading = False
         self._settings = self._read_settings()
-        self.map = MapFigure(self.model)
+        self._model = self._settings.build(self.weather)
+        self._model_stale = False
+        self.map = MapFigure(self._model)
         self.charts = ChartsFigure()
         self.comparison_figure = ComparisonFigure()
         self._show_live()
@@ -196,8 +197,7 @@ class Dashboard:
         self.controls = ParameterControls(self._parameter_changed)
         self.sliders: dict[str, widgets.ValueWidget] = self.controls.widgets
         options = [(DEFAULTS_LABEL, "")] + [(n, n) for n in scenarios.names()]
-        if self.scenario is not None and self.scenario.name not in scenarios.names():
-            options.append((self.scenario.name, self.scenario.name))
+        options += [(name, name) for name in self._custom_scenarios]
         self.scenario_picker = W.Dropdown(options=options, description="scenario",
                                           tooltip="Load a named scenario: its parameters, policies and period",
                                           layout=W.Layout(width="330px"))
@@ -279,6 +279,15 @@ class Dashboard:
                               self.readout, self.status, W.HBox([left, right])])
         self.widget.add_class("channelsim-dashboard")
 
+    @contextlib.contextmanager
+    def _quietly(self) -> Iterator[None]:
+        """Change widgets from code without their observers starting runs or loading scenarios."""
+        before, self._loading = self._loading, True
+        try:
+            yield
+        finally:
+            self._loading = before
+
     def _repr_mimebundle_(self, **kwargs: Any) -> dict | None:
         return self.widget._repr_mimebundle_(**kwargs)
 
@@ -286,14 +295,11 @@ class Dashboard:
     def _apply_scenario(self, scenario: scenarios.Scenario | None) -> None:
         """Show ``scenario``'s parameters and period in the controls (no run)."""
         params = _scenario_params(scenario)
-        self._loading = True
-        try:
+        with self._quietly():
             self.scenario = scenario
             self.scenario_picker.value = scenario.name if scenario is not None else ""
             self.start_picker.value = scenario.start if scenario is not None else dt.date(2024, 1, 1)
             self.days_box.value = scenario.days if scenario is not None else 365
-        finally:
-            self._loading = False
         self.controls.set_values(params.as_dict(), reference=scenario.name if scenario else "the registry defaults")
         self.scenario_info.value = self._describe(scenario)
 
@@ -329,9 +335,11 @@ class Dashboard:
     def load_scenario(self, scenario: Any) -> None:
         """Load a scenario (name, object, TOML path or None) into the controls and re-run."""
         scen = scenarios.get(scenario) if scenario not in (None, "") else None
-        if scen is not None and scen.name not in [v for _, v in self.scenario_picker.options]:
-            self.scenario_picker.options = [*self.scenario_picker.options, (scen.name, scen.name)]
-            self._custom = {**getattr(self, "_custom", {}), scen.name: scen}
+        if scen is not None and scen.name not in scenarios.names():
+            if scen.name not in self._custom_scenarios:
+                with self._quietly():
+                    self.scenario_picker.options = [*self.scenario_picker.options, (scen.name, scen.name)]
+            self._custom_scenarios[scen.name] = scen
         self._apply_scenario(scen)
         self._controls_changed()
 
@@ -339,7 +347,7 @@ class Dashboard:
         if self._loading:
             return
         name = change["new"]
-        self._guarded(self.load_scenario, getattr(self, "_custom", {}).get(name, name))
+        self._guarded(self.load_scenario, self._custom_scenarios.get(name, name))
 
     def _parameter_changed(self, name: str) -> None:
         self._controls_changed()
@@ -468,8 +476,7 @@ class Dashboard:
         with self._lock:
             self._model = self._settings.build(self.weather)
             self._model_stale = False
-            if hasattr(self, "map"):
-                self._show_live()
+            self._show_live()
 
     def step(self, days: int = 1) -> None:
         """Advance the live model by ``days`` days and redraw the map, readouts and cursor."""
@@ -531,13 +538,10 @@ class Dashboard:
         self.play() if change["new"] else self.pause()
 
     def _set_play_button(self, playing: bool) -> None:
-        self._loading = True
-        try:
+        with self._quietly():
             self.play_button.value = playing
             self.play_button.description = "Pause" if playing else "Play"
             self.play_button.icon = "pause" if playing else "play"
-        finally:
-            self._loading = False
 
     def play(self) -> None:
         """Animate the live model day by day at ``speed`` days a second until :meth:`pause`."""
