@@ -183,6 +183,7 @@ class ChannelModel(mesa.Model):
         pref = np.exp(-km / GANG_REACH_KM)
         #: (camp, gang) odds of booking with each gang; empty when there are no gangs
         self.gang_preference = pref / np.maximum(pref.sum(axis=1, keepdims=True), 1e-300)
+        self._muster_vessels()
         self.camp_beliefs = self._camp_beliefs()  #: what each camp believes, as of last evening
         self._arrive(params.initial_camp_population, day=0)
         self.camp_beliefs = self._camp_beliefs()

@@ -108,7 +108,7 @@ class MapView:
         for row in lands.itertuples():
             ax.annotate(row.label, (row.x, row.y), xytext=(-6, 3), textcoords="offset points",
                         fontsize=7, ha="right", color="#2d5016")
-        self.boats = ax.scatter([], [], s=[], marker="o", facecolors="#ff8c00",
+        self.boats = ax.scatter([], [], s=60, marker="o", facecolors="#ff8c00",
                                 edgecolors="#7a3d00", zorder=4, label="boats at sea (size = people)")
         self.police = ax.scatter([], [], marker="^", s=30, color="#1c3f94", zorder=4,
                                  label="French police units")
@@ -142,9 +142,11 @@ class MapView:
         vessels = [((v.cell.coordinate[0] + 0.5) * CELL_KM, (v.cell.coordinate[1] + 0.5) * CELL_KM)
                    for v in model.vessels]
         self.vessels.set_offsets(np.array(vessels) if vessels else np.empty((0, 2)))
-        n_boats = len(xy)
+        if model.steps == 0:
+            self.title.set_text(f"{model.start:%a %d %b %Y}: before the first day")
+            return
         self.title.set_text(f"{model.date:%a %d %b %Y}, {int(hour):02d}:00 — "
-                            f"{n_boats} boats at sea, wind force {model.tally.beaufort:.0f}")
+                            f"{len(xy)} boats at sea, wind force {model.tally.beaufort:.0f}")
 
 
 def draw_map(model, hour: float = 6.0, ax=None) -> Figure:
