@@ -13,7 +13,7 @@ from .population import Migrant, State
 from .results import aggregate, summary
 from .simulation import build_model, simulate
 from .weather import WeatherFileError
-from .experiments import Ensemble, compare, ensemble, sweep  # noqa: E402 - ensembles, sweeps
+from .experiments import Ensemble, compare, ensemble, sweep
 
 __version__ = "0.1.0"
 

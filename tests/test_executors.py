@@ -105,3 +105,25 @@ def test_bad_executors_are_refused():
         with pytest.raises(ParameterError, match="executor=.* is invalid"):
             with ex.open_executor(bad, 3):
                 pass
+
+
+def test_from_a_notebook_with_a_scenario_defined_there(tmp_path):
+    """A Jupyter kernel runs an ensemble of a scenario made in the notebook on local processes
+    (the default executor's kind), with its progress bar, and gets the in-process numbers."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    code = (
+        "import channelsim\n"
+        "from channelsim.scenarios import Scenario\n"
+        "mine = Scenario('notebook_surge', params={'officers_per_day': 1500.0}, days=14)\n"
+        "ens = channelsim.ensemble(mine, 3, seed=2, executor=2)\n"
+        "print(ens.summary['attempts'].tolist())"
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    streams = [o.get("text", "") for o in nb.cells[0].outputs if o.output_type == "stream"
+               and o.name == "stdout"]
+    mine = scenarios.Scenario("notebook_surge", params={"officers_per_day": 1500.0}, days=14)
+    expected = ex.ensemble(mine, 3, seed=2, executor="inprocess", progress=False)
+    assert streams[-1].strip() == str(expected.summary["attempts"].tolist())

@@ -92,6 +92,15 @@ def test_bands_are_ordered_and_the_mean_is_over_runs(four_runs):
         four_runs.bands("arivals")
 
 
+def test_bands_leave_out_weeks_cut_by_the_period():
+    ens = ex.ensemble(None, 2, seed=1, days=24, start="2024-01-03", executor="inprocess",
+                      progress=False)  # Wednesday 3 January to Friday 26 January
+    weeks = ens.bands("attempts", "week")
+    assert weeks.index.tolist() == list(pd.date_range("2024-01-14", periods=2, freq="W-SUN"))
+    assert len(ens.bands("attempts", "day")) == 24
+    assert ens.bands("attempts", "month").empty
+
+
 def test_keep_daily_false_still_gives_a_run_on_request():
     ens = ex.ensemble(None, 2, seed=7, keep_daily=False, **FAST)
     assert ens.daily.empty
@@ -117,6 +126,12 @@ def test_compare_paired_when_seeds_shared(four_runs):
     assert "officers_per_day=5000" in c.alternative
     fig = c.plot()
     assert len(fig.axes[0].get_yticklabels()) == 2
+
+
+def test_compare_needs_periods_of_the_same_length(four_runs):
+    longer = ex.ensemble(None, 2, seed=7, days=DAYS + 7, executor="inprocess", progress=False)
+    with pytest.raises(ParameterError, match="the baseline ran 21 days, the alternative 28"):
+        ex.compare(four_runs, longer)
 
 
 def test_compare_welch_when_seeds_differ(four_runs):
@@ -209,6 +224,10 @@ def test_toml_specification_errors_name_file_and_line(tmp_path):
                          'officers_per_day = { low = -3, high = 10 }\n')
     with pytest.raises(ParameterError, match=r"b.toml, line 5: \[parameters\] officers_per_day: low=-3"):
         ex.SweepSpec.load(bad_range)
+    no_scenario = tmp_path / "d.toml"
+    no_scenario.write_text('days = 30\nscenario = "pilot_anounced"\n[parameters]\nbf_vessels = [2]\n')
+    with pytest.raises(ParameterError, match=r"d.toml, line 2: unknown scenario 'pilot_anounced'"):
+        ex.SweepSpec.load(no_scenario)
     unknown = tmp_path / "c.toml"
     unknown.write_text('days = 30\nsampels = 4\n[parameters]\nbf_vessels = [2]\n')
     with pytest.raises(ParameterError, match=r"c.toml, line 2: unknown key 'sampels'"):
@@ -226,6 +245,10 @@ def test_toml_specification_round_trip(tmp_path):
     assert s.parameters[0] == ex.Factor("officers_per_day", 0.0, 5000.0)
     assert s.parameters[1] == ex.Factor("stop_effectiveness", 0.05, 0.2)
     assert s.fixed == {"gang_disruption": 0.2} and s.outputs == ("arrivals",)
+    assert ex.sweep(path, samples=2, replicates=1, days=7, fixed={}, executor="inprocess",
+                    progress=False).summary.shape[0] == 2  # settings given to sweep() win
+    with pytest.raises(ParameterError, match="unknown sweep setting 'replicate'"):
+        ex.sweep(path, replicate=1)
     assert ex.SweepSpec.create(**{"parameters": {p.name: p.describe() for p in s.parameters}},
                                **{k: v for k, v in s.to_dict().items() if k != "parameters"}) == s
 

@@ -5,7 +5,6 @@ Small on purpose: three parameters, four weeks from 1 May (crossings under way),
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.container import BarContainer

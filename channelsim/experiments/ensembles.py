@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..params import ParameterError
 from ..results import aggregate
-from .runner import run_experiment
+from .runner import check_points, run_experiment
 from .runs import check_seed, resolve_setting, run_seed
 
 if TYPE_CHECKING:
@@ -126,7 +126,9 @@ class Ensemble:
               quantiles: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95)) -> pd.DataFrame:
         """``column`` aggregated by ``freq`` ("day", "week", "month", "year") in every run, then
         summarised over runs: one row per period with the mean and the given quantiles
-        (columns ``mean``, ``q0.05``, ...)."""
+        (columns ``mean``, ``q0.05``, ...). Periods the runs cover only in part (a first or
+        last week cut by the start or the end) are left out, so that a short period does not
+        look like a fall."""
         wide = self._per_period(column, freq)
         out = pd.DataFrame({"mean": wide.mean(axis=1)})
         for q in quantiles:
@@ -141,8 +143,10 @@ class Ensemble:
             known = [c for c in self.daily.columns if c not in ("replicate", "date")]
             raise ParameterError(f"column={column!r} is not a daily result: expected one of "
                                  + ", ".join(known))
-        per_run = {rep: aggregate(frame.drop(columns="replicate").set_index("date"), freq)[column]
-                   for rep, frame in self.daily.groupby("replicate", sort=True)}
+        per_run = {}
+        for rep, frame in self.daily.groupby("replicate", sort=True):
+            periods = aggregate(frame.drop(columns="replicate").set_index("date"), freq)
+            per_run[rep] = periods.loc[_complete(periods, freq), column]
         return pd.DataFrame(per_run)
 
     def plot(self, column: str = "arrivals", freq: str = "week", ax: Axes | None = None) -> Figure:
@@ -166,6 +170,19 @@ class Ensemble:
         ax.set_title(f"{self.label}: {column} per {freq}, {len(self.summary)} runs")
         ax.legend(loc="upper left", frameon=False)
         return fig
+
+
+def _complete(periods: pd.DataFrame, freq: str) -> np.ndarray:
+    """Which rows of an :func:`~channelsim.results.aggregate` table cover their whole period."""
+    index = periods.index
+    full = {"day": 1, "week": 7}.get(freq)
+    if freq == "month":
+        full = index.days_in_month
+    elif freq == "year":
+        full = 365 + index.is_leap_year.astype(int)
+    if full is None:  # a pandas frequency code: keep every period
+        return np.ones(len(periods), dtype=bool)
+    return (periods["days"] == full).to_numpy()
 
 
 def ensemble(scenario: Any, n: int, *, days: int | None = None, start: Any = None, seed: int = 0,
@@ -197,6 +214,7 @@ def ensemble(scenario: Any, n: int, *, days: int | None = None, start: Any = Non
     n = _check_count(n, "n")
     seed = check_seed(seed)
     setting = resolve_setting(scenario, days, start)
+    overrides = check_points([overrides], setting)[0]  # typed by the registry: 1200 -> 1200.0
     identity = {"kind": "ensemble", "scenario": setting.scenario_name,
                 "scenario_toml": setting.scenario_toml, "days": setting.days,
                 "start": setting.start.isoformat(), "seed": seed, "overrides": overrides}
@@ -285,6 +303,9 @@ def compare(baseline: Ensemble, alternative: Ensemble, outputs: Sequence[str] | 
     from scipy import stats
 
     level = _check_level(level)
+    if baseline.days != alternative.days:
+        raise ParameterError(f"compare() needs ensembles over periods of the same length: the baseline "
+                             f"ran {baseline.days} days, the alternative {alternative.days}")
     a, b = baseline.summary, alternative.summary
     if outputs is None:
         outputs = [c for c in HEADLINE_OUTPUTS if c in a.columns and c in b.columns]

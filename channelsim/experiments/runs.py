@@ -221,15 +221,12 @@ class InProcessExecutor(cf.Executor):
 def _process_context() -> multiprocessing.context.BaseContext:
     """"forkserver" where available (Linux, macOS), else "spawn": never a plain fork of a
     process that may hold threads (Jupyter kernels, Dask clients, GUI back ends)."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
-def describe_executor(executor: Any) -> str:
-    """A short description of an ``executor`` argument, for messages."""
-    if executor is None:
-        return f"{os.cpu_count() or 1} local processes"
-    return repr(executor)
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # the server imports the model once; each worker forked from it starts with it loaded
+    context.set_forkserver_preload([__name__])
+    return context
 
 
 @contextlib.contextmanager

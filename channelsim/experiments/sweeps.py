@@ -252,10 +252,10 @@ class SweepSpec:
         if both:
             raise SpecError(f"{both[0]} is both swept ([parameters]) and fixed: expected one or the other")
         try:
-            for name, value in self.fixed.items():
-                _coerce(spec(name), value)
+            fixed = {name: _coerce(spec(name), value) for name, value in self.fixed.items()}
         except ParameterError as err:
             raise SpecError(f"[fixed] {err}") from None
+        resolve_setting(self.scenario, self.days, self.start)  # the scenario exists, the period is valid
         if not isinstance(self.common_random_numbers, bool):
             raise SpecError(f"common_random_numbers={self.common_random_numbers!r} is invalid: "
                             "expected true or false")
@@ -263,7 +263,7 @@ class SweepSpec:
                        levels=_whole(self.levels, "levels", 2),
                        replicates=_whole(self.replicates, "replicates"),
                        seed=check_seed(self.seed), outputs=check_outputs(self.outputs),
-                       fixed=dict(self.fixed))
+                       fixed=fixed)
 
     # ----------------------------------------------------------------------------- TOML
     @classmethod
@@ -409,11 +409,15 @@ def sweep(spec: SweepSpec | Mapping[str, Any] | Sequence[str] | str | os.PathLik
     with ``out``, each run is written as it finishes and a sweep started again with the same
     specification skips the runs already there (adding replicates reuses the finished ones).
     """
-    if isinstance(spec, SweepSpec):
-        spec = replace(spec, **fields).checked() if fields else spec.checked()
-    elif isinstance(spec, (str, os.PathLike)):
-        spec = SweepSpec.load(spec)
-        spec = replace(spec, **fields).checked() if fields else spec
+    if isinstance(spec, (SweepSpec, str, os.PathLike)):
+        spec = spec if isinstance(spec, SweepSpec) else SweepSpec.load(spec)
+        unknown = [k for k in fields if k not in _SPEC_KEYS]
+        if unknown:
+            raise SpecError(f"unknown sweep setting {unknown[0]!r}: expected one of "
+                            + ", ".join(_SPEC_KEYS))
+        if isinstance(fields.get("parameters"), Mapping):
+            fields["parameters"] = tuple(Factor.parse(k, v) for k, v in fields["parameters"].items())
+        spec = replace(spec, **fields).checked()
     else:
         spec = SweepSpec.create(spec, **fields)
     setting = resolve_setting(spec.scenario, spec.days, spec.start)
