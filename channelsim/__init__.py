@@ -14,6 +14,7 @@ from .results import aggregate, summary
 from .simulation import build_model, simulate
 from .weather import WeatherFileError
 from .experiments import Ensemble, compare, ensemble, sweep
+from .analysis import PolicyEffect, effect_drivers, policy_effect
 
 __version__ = "0.1.0"
 

@@ -1,0 +1,223 @@
+"""Tests of channelsim.analysis: the paired policy effect over a window of dates, its table,
+phrases and charts, its checks of windows and reused ensembles, and the drivers of the effect.
+
+Runs are short: the pilot scenarios from 20 July 2025 for 60 days (the pilot starts on
+4 August), three runs each, in this process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import channelsim
+from channelsim import analysis
+from channelsim.params import ParameterError
+
+START, DAYS, N = "2025-07-20", 60, 3
+PILOT_START = dt.date(2025, 8, 4)
+LAST_DAY = dt.date(2025, 9, 17)  # START + DAYS - 1
+FAST = dict(n=N, start=START, days=DAYS, executor="inprocess", progress=False)
+
+
+@pytest.fixture(scope="module")
+def effect() -> analysis.PolicyEffect:
+    return analysis.policy_effect("pilot_announced", "no_policy_counterfactual", seed=11, **FAST)
+
+
+# ----------------------------------------------------------------------------- the effect
+def test_default_window_is_the_pilot_period_clipped_to_the_runs(effect):
+    assert effect.window == (PILOT_START, LAST_DAY)
+    assert list(effect.per_run.index) == [0, 1, 2]
+    assert list(effect.table.index) == list(analysis.EFFECT_OUTPUTS)
+
+
+def test_differences_are_policy_minus_counterfactual_run_by_run(effect):
+    per_run = effect.per_run
+    for output in analysis.EFFECT_OUTPUTS:
+        expected = per_run["policy", output] - per_run["counterfactual", output]
+        np.testing.assert_allclose(per_run["difference", output], expected)
+        assert effect.table.loc[output, "difference"] == pytest.approx(expected.mean())
+
+
+def test_run_totals_are_the_window_totals_of_the_seeded_run(effect):
+    """Replicate 0 of the policy is simulate() with its seed; totals cover the window only."""
+    seed = int(effect.policy_runs.summary.loc[0, "seed"])
+    daily = channelsim.simulate("pilot_announced", start=START, days=DAYS, seed=seed)
+    inside = daily.loc[str(PILOT_START):str(LAST_DAY)]
+    assert len(inside) == (LAST_DAY - PILOT_START).days + 1
+    run = effect.per_run["policy"].loc[0]
+    assert run["arrivals"] == inside["arrivals"].sum() < daily["arrivals"].sum()
+    assert run["returned"] == inside["returned"].sum()
+    assert run["people_per_boat"] == pytest.approx(
+        (inside["people_per_boat"] * inside["boats"]).sum() / inside["boats"].sum())
+    assert run["deaths_per_1000_attempts"] == pytest.approx(
+        1000 * inside["deaths"].sum() / inside["attempts"].sum())
+    assert run["mean_in_camps"] == pytest.approx(inside["in_camps"].mean())
+
+
+def test_interval_holds_the_mean_difference_and_relative_change_is_on_the_counterfactual(effect):
+    t = effect.table
+    assert (t["low"] <= t["difference"]).all() and (t["difference"] <= t["high"]).all()
+    assert (t["per_run_q05"] <= t["per_run_q95"]).all()
+    assert (t["runs"] == N).all()
+    varied = t.loc["arrivals"]
+    assert varied["high"] > varied["low"]  # the runs differ: a real interval, not a point
+    assert varied["relative_change"] == pytest.approx(
+        100 * varied["difference"] / varied["counterfactual_mean"])
+    assert varied["relative_low"] == pytest.approx(100 * varied["low"] / varied["counterfactual_mean"])
+    assert varied["excludes_zero"] == (varied["low"] > 0 or varied["high"] < 0)
+
+
+def test_only_the_policy_returns_and_admits(effect):
+    cf, pol = effect.per_run["counterfactual"], effect.per_run["policy"]
+    for output in ("detained", "returned", "admitted"):
+        assert (cf[output] == 0).all()
+    assert (pol["returned"] > 0).all()
+    assert (pol["admitted"] <= pol["returned"]).all()
+    weeks = math.ceil(((LAST_DAY - PILOT_START).days + 1) / 7)
+    assert (pol["returned"] <= 50 * weeks).all()  # the weekly cap of the pilot as announced
+    assert math.isnan(effect.table.loc["returned", "relative_change"])
+    assert effect.table.loc["returned", "excludes_zero"]
+
+
+def test_runs_are_paired_identical_until_the_pilot_starts(effect):
+    """The reused ensembles are re-totalled, not re-run: before 4 August nothing differs."""
+    before = analysis.policy_effect(effect.policy_runs, effect.counterfactual_runs,
+                                    window=(START, "2025-08-03"), seed=11, **FAST)
+    assert before.policy_runs is effect.policy_runs
+    diff = before.per_run["difference"]
+    assert (before.per_run["policy", "arrivals"] > 0).all()
+    assert (diff.fillna(0) == 0).all().all()
+    assert (before.table["difference"].fillna(0) == 0).all()
+
+
+def test_same_seed_same_effect_in_other_processes(effect):
+    again = analysis.policy_effect(effect.policy_runs, "no_policy_counterfactual", seed=11,
+                                   **{**FAST, "executor": 2})
+    pd.testing.assert_frame_equal(again.per_run, effect.per_run)
+    pd.testing.assert_frame_equal(again.table, effect.table)
+
+
+def test_change_is_a_phrase_built_from_the_table(effect):
+    row = effect.table.loc["arrivals"]
+    phrase = effect.change("arrivals")
+    assert phrase == (f"{row.relative_change:+.1f}% (90% interval {row.relative_low:+.1f}% to "
+                      f"{row.relative_high:+.1f}%)").replace("-", "\u2212")
+    returned = effect.table.loc["returned", "difference"]
+    assert effect.change("returned").startswith(f"+{returned:,.0f} (90% interval")
+    with pytest.raises(ParameterError, match="'arrival'.*arrivals"):
+        effect.change("arrival")
+
+
+def test_plots_show_each_output_with_its_interval(effect):
+    fig = effect.plot()
+    ax = fig.axes[0]
+    finite = effect.table[np.isfinite(effect.table["relative_change"])]
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(finite.index)
+    assert len(ax.patches) == len(finite)
+    fan = effect.plot_weekly("arrivals").axes[0]
+    assert len(fan.lines) == 2  # a mean line for each scenario
+
+
+# ------------------------------------------------------------------------------ bad input
+@pytest.mark.parametrize("window, message", [
+    (("2027-01-01", "2027-02-01"), r"window=\(2027-01-01, 2027-02-01\) is outside the runs, "
+                                   r"which cover 2025-07-20 to 2025-09-17"),
+    (("2025-07-01", "2025-08-10"), r"start 2025-07-01 is before"),
+    (("2025-08-10", "2025-09-30"), r"end 2025-09-30 is after"),
+    (("2025-08-10", "2025-08-01"), r"end is before its start"),
+    (("2025-08-10",), r"expected a \(start, end\) pair"),
+    (("2025-08-10", "tomorrow"), r"window end='tomorrow' is invalid"),
+])
+def test_bad_window_is_rejected_before_any_run(window, message):
+    with pytest.raises(ParameterError, match=message):
+        analysis.policy_effect("pilot_announced", window=window, **FAST)
+
+
+def test_default_window_outside_the_runs_names_the_pilot_period():
+    with pytest.raises(ParameterError, match=r"pilot period of 'baseline_2024' \(pilot_start=2025-08-04"):
+        analysis.policy_effect("baseline_2024", "no_policy_counterfactual", n=2, progress=False)
+
+
+def test_bad_outputs_runs_and_overrides_are_named():
+    with pytest.raises(ParameterError, match=r"unknown output 'deaths_per_attempt'.*did you mean"):
+        analysis.policy_effect(outputs=["deaths_per_attempt"], **FAST)
+    with pytest.raises(ParameterError, match=r"n=1 is invalid"):
+        analysis.policy_effect(**{**FAST, "n": 1})
+    with pytest.raises(ParameterError, match=r"weekly_return_cap=-1 is out of range"):
+        analysis.policy_effect(weekly_return_cap=-1, **FAST)
+
+
+def test_an_ensemble_that_cannot_be_paired_is_named(effect):
+    with pytest.raises(ParameterError, match=r"counterfactual ensemble .* its seed is 11, not seed=12"):
+        analysis.policy_effect("pilot_announced", effect.counterfactual_runs, seed=12, **FAST)
+    with pytest.raises(ParameterError, match=r"it was run with no overrides, not with \{'officers_per_day': 1200.0\}"):
+        analysis.policy_effect("pilot_announced", effect.counterfactual_runs, seed=11,
+                               officers_per_day=1200, **FAST)
+
+
+# -------------------------------------------------------------------------------- drivers
+@pytest.fixture(scope="module")
+def drivers() -> pd.DataFrame:
+    return analysis.effect_drivers({"return_aversion": (1.0, 9.0), "weekly_return_cap": (25, 100)},
+                                   output="returned", n=2, seed=3, start="2025-07-28", days=36,
+                                   executor="inprocess", progress=False)
+
+
+def test_drivers_give_one_row_per_parameter_and_value(drivers):
+    assert len(drivers) == 4
+    assert set(zip(drivers.parameter, drivers.setting, drivers.value)) == {
+        ("return_aversion", "low", 1.0), ("return_aversion", "high", 9.0),
+        ("weekly_return_cap", "low", 25), ("weekly_return_cap", "high", 100)}
+    assert list(drivers.setting) == ["low", "high", "low", "high"]
+    np.testing.assert_allclose(drivers["difference"],
+                               drivers["policy_mean"] - drivers["counterfactual_mean"])
+    assert (drivers["low"] <= drivers["difference"]).all() and (drivers["difference"] <= drivers["high"]).all()
+    assert dict(zip(drivers.parameter, drivers.default)) == {"return_aversion": 3.0, "weekly_return_cap": 50}
+    assert drivers.attrs["output"] == "returned" and drivers.attrs["window"][0] == PILOT_START
+
+
+def test_drivers_measure_the_effect_of_each_value(drivers):
+    """The return cap bounds returns: the low cap returns fewer, at most 25 a week, and ranks
+    first; the counterfactual has no pilot and is the same under every cap."""
+    cap = drivers[drivers.parameter == "weekly_return_cap"].set_index("setting")
+    assert drivers.parameter.iloc[0] == "weekly_return_cap"
+    assert cap.loc["low", "policy_mean"] < cap.loc["high", "policy_mean"]
+    assert 0 < cap.loc["low", "policy_mean"] <= 25 * 5  # 4 August to 1 September: 5 ISO weeks
+    assert (drivers["counterfactual_mean"] == 0).all()
+    reference = drivers.attrs["reference"]
+    assert cap.loc["low", "difference"] < reference["difference"] < cap.loc["high", "difference"]
+
+
+def test_plot_drivers_draws_two_bars_per_parameter(drivers):
+    ax = analysis.plot_drivers(drivers).axes[0]
+    assert len(ax.patches) == 4
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0].startswith("weekly_return_cap") and "25 / 100" in labels[0]  # on top
+
+
+def test_bad_driver_ranges_are_named():
+    with pytest.raises(ParameterError, match=r"unknown parameter 'return_averson' \(did you mean 'return_aversion'\?\)"):
+        analysis.effect_drivers({"return_averson": (1, 2)}, **FAST)
+    with pytest.raises(ParameterError, match=r"parameters\['news_weight'\]=\(0.8, 0.2\) .* low < high"):
+        analysis.effect_drivers({"news_weight": (0.8, 0.2)}, **FAST)
+    with pytest.raises(ParameterError, match=r"parameters\['news_weight'\]: news_weight=2 is out of range"):
+        analysis.effect_drivers({"news_weight": (0.2, 2)}, **FAST)
+    with pytest.raises(ParameterError, match=r"'news_weight' is both varied and set"):
+        analysis.effect_drivers({"news_weight": (0.2, 0.8)}, news_weight=0.5, **FAST)
+    with pytest.raises(ParameterError, match=r"'detention_rule' is a choice"):
+        analysis.effect_drivers({"detention_rule": ("random", "returnees_first")}, **FAST)
+
+
+def test_default_driver_ranges_lie_inside_the_registry_and_around_the_default():
+    params = channelsim.Params()
+    for name, (low, high, reason) in analysis.DRIVER_RANGES.items():
+        s = channelsim.params.spec(name)
+        assert s.low <= low < high <= s.high and (low, high) != (s.low, s.high)
+        assert low <= getattr(params, name) <= high, name
+        assert reason
