@@ -23,7 +23,11 @@ numbers), so that differences between parameter values are not drowned in seed-t
 Parameters are fitted in log coordinates (relative changes) when they are positive, so one step
 means the same relative change for an hourly hazard of 5e-5 and for an inflow of 44,500 a year.
 The Jacobian is taken by forward differences with a deliberately large step (20% by default):
-the model is stochastic, and small steps would measure noise rather than slope.
+the model is stochastic, and small steps would measure noise rather than slope. Even with
+common random numbers, runs with slightly different parameters drift apart, so the distance
+carries noise of its own: the fit stops once its steps become smaller than that noise can
+resolve, and reports the distance that noise alone would give at the fit (``noise_floor``: the
+sum over targets of the variance of the ensemble mean over the tolerance squared).
 
 **Uncertainty.** Around the fit, the outputs are linear in the (log) parameters, ``m(z) = m* +
 J (z - z*)``. The fitted parameters then inherit two sources of error: the record's own
@@ -407,6 +411,7 @@ class CalibrationResult:
     comparison: pd.DataFrame  #: per target: record, tolerance, ensemble at start and at fit
     sensitivity: pd.DataFrame  #: d(output / tolerance) / d(z) at the fit (targets x parameters)
     serves: dict[str, str]  #: the target each parameter is chiefly read from
+    noise_floor: float  #: distance expected from the noise of the ensemble means alone, at the fit
     n: int  #: runs per evaluation (the same seeds every time)
     seed: int
     evaluations: int  #: ensembles run (each of n runs)
@@ -434,13 +439,15 @@ class CalibrationResult:
                     f"{len(self.comparison)} targets ({self.n} runs per evaluation, seed "
                     f"{self.seed}, {self.evaluations} evaluations)\n{self.table()}\n\n"
                     f"{self.comparison}\n\ndistance {self.start_distance:.3f} at the start, "
-                    f"{self.distance:.3f} fitted ({self.message})")
+                    f"{self.distance:.3f} fitted (ensemble noise alone: {self.noise_floor:.3f}); "
+                    f"{self.message}")
 
     def _repr_html_(self) -> str:
         return (self.table().to_html(float_format="{:.6g}".format)
                 + self.comparison.to_html(float_format="{:.6g}".format)
                 + f"<p>distance {self.start_distance:.3f} at the start, {self.distance:.3f} "
-                  f"fitted; {self.n} runs per evaluation, {self.evaluations} evaluations</p>")
+                  f"fitted (ensemble noise alone: {self.noise_floor:.3f}); {self.n} runs per "
+                  f"evaluation, {self.evaluations} evaluations; {self.message}</p>")
 
 
 def calibrate(parameters: Sequence[str] = DEFAULT_PARAMETERS,
@@ -448,7 +455,7 @@ def calibrate(parameters: Sequence[str] = DEFAULT_PARAMETERS,
               n: int = 8, seed: int = 2024, scenario: Any = None, executor: Any = "inprocess",
               start: Mapping[str, float] | None = None,
               bounds: Mapping[str, tuple[float, float]] | None = None,
-              step: float = 0.2, max_evaluations: int = 60,
+              step: float = 0.2, max_evaluations: int = 40,
               log: Callable[[str], None] | None = None, **overrides: Any) -> CalibrationResult:
     """Fit registry ``parameters`` so that ensembles reproduce ``targets``.
 
@@ -463,8 +470,10 @@ def calibrate(parameters: Sequence[str] = DEFAULT_PARAMETERS,
         start: starting values (default: the registry defaults).
         bounds: ``{name: (low, high)}`` narrower than the registry's range.
         step: finite-difference step in the fitting coordinate (0.2 = a 20% change).
-        max_evaluations: most ensembles to run for the optimiser's own steps (each Jacobian
-            costs one more per parameter).
+        max_evaluations: the fit stops after about this many ensembles (the Jacobian in
+            progress is finished). It stops earlier when an accepted step moves no parameter
+            by more than ``step / 10`` in the fitting coordinate (2% by default: smaller moves
+            are below what the noisy distance resolves) or when no step lowers the distance.
         log: called with a line of text after each evaluation (e.g. ``print``).
 
     Returns a :class:`CalibrationResult`: fitted values, 90% intervals, the target each
@@ -522,22 +531,47 @@ def calibrate(parameters: Sequence[str] = DEFAULT_PARAMETERS,
             jac[:, j] = (residuals(zj) - r0) / h
         return jac
 
+    def noise(z: np.ndarray) -> np.ndarray:
+        """Variance of each scaled residual due to the ensemble's own noise (s^2 / n / tol^2)."""
+        if n < 2:
+            return np.zeros(len(tol))
+        return ensemble(z).std(ddof=1).to_numpy(float) ** 2 / n / tol ** 2
+
+    stopped: list[str] = []
+    z0 = np.array([a.z(a.origin) for a in axes])
+
+    previous = [z0]
+
+    def settled(intermediate_result: Any) -> None:
+        """Stop when a step moves no parameter by more than a tenth of the finite-difference
+        step (smaller moves are below what the noisy distance can resolve), or after
+        ``max_evaluations`` ensembles, Jacobians included."""
+        z = np.asarray(intermediate_result.x, float)
+        moved = float(np.max(np.abs(z - previous[0])))
+        previous[0] = z
+        if 0 < moved < step / 10:
+            stopped.append(f"the last step moved the parameters by at most {moved:.3f} in the "
+                           f"fitting coordinate (less than step / 10)")
+        elif len(history) >= max_evaluations:
+            stopped.append(f"{len(history)} evaluations reached (max_evaluations)")
+        if stopped:
+            raise StopIteration
+
     from scipy import optimize  # the experiments extra
 
     from .experiments import open_executor
 
-    z0 = np.array([a.z(a.origin) for a in axes])
     with open_executor(executor, n) as pool:  # one pool for every evaluation
         fit = optimize.least_squares(residuals, z0, jac=jacobian, bounds=(z_low, z_high),
-                                     method="trf", x_scale=1.0, xtol=step / 50, ftol=1e-3,
-                                     max_nfev=max_evaluations)
+                                     method="trf", x_scale=1.0, xtol=step / 10, ftol=1e-3,
+                                     max_nfev=max_evaluations, callback=settled)
         z_fit = fit.x
         runs_fit, runs_start = ensemble(z_fit), ensemble(z0)
-        jac = jacobian(z_fit)  # from the cache when the optimiser's last step took it there
+        jac = jacobian(z_fit)  # from the cache: the optimiser took it at every accepted step
 
     # Uncertainty: the record's tolerance and the noise of the ensemble mean, through J+.
-    noise_sd = runs_fit.std(ddof=1).to_numpy(float) if n > 1 else np.zeros(len(tol))
-    var_scaled = 1.0 + (noise_sd ** 2 / n) / tol ** 2  # variance of each scaled residual
+    var_noise = noise(z_fit)
+    var_scaled = 1.0 + var_noise  # variance of each scaled residual, in tolerances squared
     pinv = np.linalg.pinv(jac)
     cov = pinv @ np.diag(var_scaled) @ pinv.T
     sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
@@ -558,6 +592,7 @@ def calibrate(parameters: Sequence[str] = DEFAULT_PARAMETERS,
         start_distance=distance(runs_start, table), distance=distance(runs_fit, table),
         comparison=comparison,
         sensitivity=pd.DataFrame(jac, index=table.index, columns=[a.name for a in axes]),
-        serves=serves, n=int(n), seed=seed, evaluations=len(history), message=str(fit.message),
+        serves=serves, noise_floor=float(var_noise.sum()), n=int(n), seed=seed,
+        evaluations=len(history), message=stopped[0] if stopped else str(fit.message),
         history=pd.DataFrame(history),
     )

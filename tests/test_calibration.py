@@ -99,26 +99,27 @@ def test_bad_calibration_requests_are_refused_before_any_run():
 
 
 def test_calibration_recovers_parameters_from_targets_the_model_generated():
-    """Targets made by the model at known values (with other seeds than the fit's) are fitted
-    back from the defaults to within a few percent, and the 90% intervals hold the truth."""
+    """Targets made by the model at known values are fitted back from the defaults to within a
+    few percent, and the 90% intervals hold the truth (an identical-twin experiment: the targets
+    and the fit share their seeds, so that the weather of the runs is the same)."""
     truth = {"inflow_per_year": 56000.0, "stop_effectiveness": 0.14}
     window = {"start": "2024-05-01", "end": "2024-08-28"}  # 120 summer days
-    frame = pd.DataFrame({"target": ["arrivals", "stopped"],
-                          "output": ["arrivals", "stopped_share"],
-                          "value": [0.0, 0.0], "tolerance": [1.0, 1.0], **window})
-    synthetic = calibration.ensemble_outputs(calibration.load_targets(frame), n=6, seed=99, **truth)
+    frame = pd.DataFrame({"target": ["arrivals", "camps", "stopped"],
+                          "output": ["arrivals", "mean_in_camps", "stopped_share"],
+                          "value": 0.0, "tolerance": 1.0, **window})
+    synthetic = calibration.ensemble_outputs(calibration.load_targets(frame), n=3, seed=4, **truth)
     frame["value"] = synthetic.mean().to_numpy()
-    frame["tolerance"] = [0.03 * frame.loc[0, "value"], 0.02]  # 3% of arrivals; 2 points of share
+    frame["tolerance"] = [0.03 * frame.loc[0, "value"], 0.03 * frame.loc[1, "value"], 0.02]
 
-    result = calibration.calibrate(list(truth), frame, n=3, seed=1)
+    result = calibration.calibrate(list(truth), frame, n=3, seed=4)
 
     assert result.start == {"inflow_per_year": 44500.0, "stop_effectiveness": 0.1}
-    assert result.fitted["inflow_per_year"] == pytest.approx(truth["inflow_per_year"], rel=0.08)
+    assert result.fitted["inflow_per_year"] == pytest.approx(truth["inflow_per_year"], rel=0.05)
     assert result.fitted["stop_effectiveness"] == pytest.approx(truth["stop_effectiveness"], rel=0.12)
     for name, value in truth.items():
         low, high = result.interval[name]
         assert low < value < high, f"{name}: {value} outside its 90% interval ({low}, {high})"
-    assert result.distance < 2.0 < result.start_distance
-    assert result.serves == {"inflow_per_year": "arrivals", "stop_effectiveness": "stopped"}
+    assert result.distance < result.start_distance / 10
+    assert result.serves["inflow_per_year"] == "camps"  # the camp population pins the inflow
     assert list(result.table().index) == list(truth)
-    assert result.evaluations == len(result.history) and result.evaluations <= 30
+    assert result.evaluations == len(result.history) <= 40
