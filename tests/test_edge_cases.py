@@ -263,3 +263,20 @@ def test_each_parameter_at_each_bound_runs_soundly(name, value):
     daily = model.results()
     assert_sound(daily, model.params.initial_camp_population)
     assert model.population.count(State.LANDED) == 0
+
+
+# --------------------------------------------------------------------------------- calendar
+@pytest.mark.parametrize("start", ["0001-01-01", "1899-12-31", "2200-01-01", "9999-12-30"])
+def test_start_dates_outside_the_calendar_span_are_refused(start):
+    """Dates so far out that the run's calendar would overflow are refused up front, by name."""
+    from channelsim.params import ParameterError
+
+    with pytest.raises(ParameterError, match=rf"start='{start}' is out of range: expected a date "
+                                             r"between 1900-01-01 and 2199-12-31"):
+        channelsim.simulate(start=start, days=5, seed=SEED)
+
+
+def test_the_calendar_span_ends_run_soundly():
+    for start in ("1900-01-01", "2199-12-01"):
+        daily = channelsim.simulate(start=start, days=31, seed=SEED)
+        assert_sound(daily, 2000)

@@ -95,6 +95,11 @@ def test_the_same_ensemble_in_two_fresh_interpreters(tmp_path, reference):
         assert_identical(pd.read_pickle(folder / "simulate.pkl"), reference[SEEDS[1]])
         assert_identical(pd.read_pickle(folder / "ensemble_summary.pkl"), ours.summary)
         assert_identical(pd.read_pickle(folder / "ensemble_daily.pkl"), ours.daily)
+    # a run's seed, read back from the summary table (a numpy integer), reproduces that run
+    seed = ours.summary.seed.loc[1]
+    assert isinstance(seed, np.integer)
+    again = channelsim.simulate(SCENARIO, days=ENSEMBLE["days"], start=ENSEMBLE["start"], seed=seed)
+    assert_identical(again, ours.daily_of(1))
     # the runs of an ensemble differ from one another: each has its own stream
     per_run = ours.daily.groupby("replicate").arrivals.sum()
     assert per_run.nunique() == ENSEMBLE["n"], per_run
@@ -149,3 +154,20 @@ def test_concurrent_threads_give_the_in_process_results(reference):
         results = dict(zip(SEEDS, pool.map(_simulate, SEEDS)))
     for seed in SEEDS:
         assert_identical(results[seed], reference[seed])
+
+
+# ----------------------------------------------------------------------------- bad seeds
+@pytest.mark.parametrize("seed", [-1, np.int64(-1), 1.5, float("nan"), "42", True, object(), [1, -2]])
+def test_a_value_that_cannot_seed_a_generator_is_refused(seed):
+    """A seed is a whole number >= 0 (or a numpy Generator, or None); anything else is named,
+    before any day is simulated, instead of reaching numpy as an anonymous TypeError."""
+    with pytest.raises(channelsim.ParameterError, match=r"seed=.* is invalid: expected a whole number >= 0"):
+        channelsim.simulate(days=5, seed=seed)
+
+
+@pytest.mark.parametrize("seed", [0, 2**63 - 1, 2**70, np.int64(7), np.uint64(2**63), [1, 2]])
+def test_every_form_numpy_can_seed_from_is_accepted_and_reproducible(seed):
+    """Including numpy integers, as read back from a results table's ``seed`` column."""
+    a = channelsim.simulate(days=20, start="2024-07-01", seed=seed)
+    b = channelsim.simulate(days=20, start="2024-07-01", seed=seed)
+    assert_identical(a, b)
