@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.container import ErrorbarContainer
 
 import channelsim
 from channelsim import experiments as ex
@@ -85,6 +86,7 @@ def test_bands_are_ordered_and_the_mean_is_over_runs(four_runs):
     assert (np.diff(q, axis=1) >= 0).all()
     assert (bands["runs"] == 4).all()
     fig = four_runs.plot("arrivals")
+    fig.canvas.draw()
     ax = fig.axes[0]
     assert len(ax.collections) == 2 and len(ax.lines) == 1  # two bands, one mean line
     np.testing.assert_allclose(ax.lines[0].get_ydata(), bands["mean"])
@@ -125,7 +127,13 @@ def test_compare_paired_when_seeds_shared(four_runs):
         100 * diffs.mean() / four_runs.summary["arrivals"].mean())
     assert "officers_per_day=5000" in c.alternative
     fig = c.plot()
-    assert len(fig.axes[0].get_yticklabels()) == 2
+    fig.canvas.draw()
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["arrivals", "stopped_share"]
+    intervals = [c for c in fig.axes[0].containers if isinstance(c, ErrorbarContainer)]
+    assert len(intervals) == 2  # one point per output, each with its interval
+    mean, (low_cap, high_cap) = intervals[0].lines[0], intervals[0].lines[1]
+    assert mean.get_xdata()[0] == pytest.approx(row["relative_difference"])  # arrivals, drawn first, at the top
+    assert low_cap.get_xdata()[0] == pytest.approx(row["relative_low"])
 
 
 def test_compare_needs_periods_of_the_same_length(four_runs):

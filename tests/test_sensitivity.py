@@ -90,6 +90,7 @@ def test_same_seed_same_indices(morris):
 
 def test_plot_has_one_panel_per_output_and_bars_per_parameter(morris, sobol):
     fig = morris.plot()
+    fig.canvas.draw()
     assert [ax.get_title() for ax in fig.axes] == ["arrivals", "stopped_share"]
     ax = fig.axes[0]
     assert len(ax.patches) == 2 * 3  # mu_star and sigma for each parameter
@@ -98,6 +99,7 @@ def test_plot_has_one_panel_per_output_and_bars_per_parameter(morris, sobol):
     widths = sorted(p.get_width() for p in bars)
     assert widths == pytest.approx(sorted(morris.indices.query("output == 'arrivals'")["mu_star"]))
     fig = sobol.plot()
+    fig.canvas.draw()
     assert len(fig.axes) == 1 and len(fig.axes[0].patches) == 2 * 3
 
 

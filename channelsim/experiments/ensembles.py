@@ -282,15 +282,17 @@ class Comparison:
         else:
             fig = ax.figure
         y = np.arange(len(t))[::-1]
-        colours = np.where(low > 0, "#1f5fa8", np.where(high < 0, "#b22222", "#777777"))
-        ax.errorbar(mid, y, xerr=[mid - low, high - mid], fmt="none", ecolor=colours, elinewidth=2,
-                    capsize=3)
-        ax.scatter(mid, y, color=colours, zorder=3)
+        for yi, m, lo, hi in zip(y, mid, low, high):
+            # blue: the interval is above zero; red: below; grey: it includes zero
+            colour = "#1f5fa8" if lo > 0 else "#b22222" if hi < 0 else "#777777"
+            ax.errorbar([m], [yi], xerr=[[m - lo], [hi - m]], fmt="o", color=colour,
+                        elinewidth=2, capsize=3)
         ax.axvline(0, color="black", lw=0.8)
         ax.set_yticks(y, t.index)
-        ax.set_xlabel("difference, % of baseline mean" if relative else "difference")
-        ax.set_title(f"{self.alternative} against {self.baseline}: mean difference, "
-                     f"{self.level:.0%} interval ({t['method'].iloc[0] if len(t) else ''})")
+        method = t["method"].iloc[0] if len(t) else ""
+        ax.set_xlabel(f"{'difference, % of the baseline mean' if relative else 'difference'} "
+                      f"(mean and {self.level:.0%} {method}-interval)")
+        ax.set_title(f"{self.alternative}\nagainst {self.baseline}", fontsize="medium")
         return fig
 
 
