@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from concurrent.futures import ProcessPoolExecutor
 
 from channelsim import calibration
 from channelsim.params import spec
@@ -27,18 +26,14 @@ def main() -> None:
                     help="a targets CSV (default: the packaged 2024 targets marked calibrate)")
     ap.add_argument("--runs", type=int, default=8, help="runs per evaluation (default: 8)")
     ap.add_argument("--seed", type=int, default=2024, help="seed of the runs (default: 2024)")
-    ap.add_argument("--workers", type=int, default=1, help="processes (default: 1, in-process)")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="processes running each ensemble (default: 1, in this process)")
     ap.add_argument("--quiet", action="store_true", help="do not print every evaluation")
     args = ap.parse_args()
 
     started = time.perf_counter()
-    executor = ProcessPoolExecutor(args.workers) if args.workers > 1 else None
-    try:
-        result = calibration.calibrate(args.parameters, args.targets, n=args.runs, seed=args.seed,
-                                       executor=executor, log=None if args.quiet else print)
-    finally:
-        if executor is not None:
-            executor.shutdown()
+    result = calibration.calibrate(args.parameters, args.targets, n=args.runs, seed=args.seed,
+                                   executor=args.workers, log=None if args.quiet else print)
     elapsed = time.perf_counter() - started
     print()
     print(result)

@@ -40,8 +40,10 @@ local estimate costs no runs beyond the fit itself, which is why it is used inst
 on bootstrapped seed sets (tens of fits) or approximate Bayesian computation (thousands of
 runs at about a second each); it assumes the outputs are close to linear within the interval.
 
-A parameter *serves* the target whose shift by one tolerance moves its fitted value most
-(the largest entry of its row of ``A``): the record it is, in effect, read from.
+Each parameter *serves* one target, the record it is in effect read from: parameters and
+targets are paired one to one by their relative gain ``J_ij A_ji`` (Bristol's relative gain
+array: how much of target i's response to parameter j remains once the other parameters are
+refitted; 1 for a clean pair), choosing the pairing of largest total gain.
 
 Run the full 2024 calibration with ``python benchmarks/calibrate_2024.py``, or::
 
@@ -56,7 +58,7 @@ import datetime as dt
 import io
 import math
 import pathlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -66,7 +68,6 @@ import pandas as pd
 
 from .params import ParameterError, Params, spec
 from .results import summary
-from .simulation import simulate
 
 __all__ = [
     "OUTPUTS", "DEFAULT_PARAMETERS", "TargetsError", "CalibrationResult", "load_targets",
@@ -92,10 +93,6 @@ class Output:
     unit: str
     description: str
     compute: Callable[[pd.Series], float] = field(repr=False)
-
-
-def _ratio(num: str, den: str) -> Callable[[pd.Series], float]:
-    return lambda s: float(s[num] / s[den]) if s[den] else 0.0
 
 
 #: Outputs a target can name in its ``output`` column; each is computed from
@@ -575,8 +572,10 @@ def calibrate(parameters: Sequence[str] = DEFAULT_PARAMETERS,
     pinv = np.linalg.pinv(jac)
     cov = pinv @ np.diag(var_scaled) @ pinv.T
     sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    # A parameter serves the target whose shift by one tolerance moves it most.
-    serves = {a.name: str(table.index[int(np.argmax(np.abs(pinv[j])))]) for j, a in enumerate(axes)}
+    # Each parameter serves one target: the pairing of largest total relative gain.
+    gain = jac * pinv.T  # relative gain array (targets x parameters), free of units and scales
+    rows, cols = optimize.linear_sum_assignment(gain, maximize=True)
+    serves = {axes[j].name: str(table.index[i]) for i, j in zip(rows, cols)}
     interval = {a.name: tuple(sorted((a.x(z_fit[j] - Z90 * sd[j]), a.x(z_fit[j] + Z90 * sd[j]))))
                 for j, a in enumerate(axes)}
 

@@ -120,6 +120,6 @@ def test_calibration_recovers_parameters_from_targets_the_model_generated():
         low, high = result.interval[name]
         assert low < value < high, f"{name}: {value} outside its 90% interval ({low}, {high})"
     assert result.distance < result.start_distance / 10
-    assert result.serves["inflow_per_year"] == "camps"  # the camp population pins the inflow
+    assert result.serves == {"inflow_per_year": "camps", "stop_effectiveness": "stopped"}
     assert list(result.table().index) == list(truth)
     assert result.evaluations == len(result.history) <= 40
