@@ -84,7 +84,7 @@ class Tally:
     revenue_eur: float = 0.0  #: paid to gangs today (EUR)
     bf_people: int = 0  #: people taken aboard Border Force vessels
     bf_busy_hours: float = 0.0  #: vessel-hours of Border Force work
-    bf_utilisation: float = 0.0  #: busy hours / (vessels x 24)
+    bf_utilisation: float = 0.0  #: busy hours / (vessels x 24); above 1 when crews work past midnight
     beaufort: float = 0.0  #: wind force (Beaufort)
     crossable: bool = False
     detained: int = 0  #: people detained on landing under the pilot
@@ -332,20 +332,23 @@ class ChannelModel(mesa.Model):
         return 7.0 * self.recent_arrivals
 
     def _patrol(self) -> None:
-        """French police send their units along the coast, weighted toward recent launches."""
+        """French police send their units along the coast, weighted toward recent launches.
+        Officers form units of ``officers_per_unit``; a remainder forms one smaller unit."""
         p = self.params
-        n_units = int(round(self.levers.officers_per_day / p.officers_per_unit))
+        full, rest = divmod(self.levers.officers_per_day, p.officers_per_unit)
+        sizes = [float(p.officers_per_unit)] * int(full) + ([rest] if rest > 0 else [])
         units = self.police_units
-        for unit in units[n_units:]:
+        for unit in units[len(sizes):]:
             unit.remove()
-        for _ in range(n_units - len(units)):
+        for _ in range(len(sizes) - len(units)):
             FrenchPoliceUnit(self, officers=p.officers_per_unit)
-        counts = decisions.allocate_units(n_units, self.recent_launches, self.coast_km,
+        counts = decisions.allocate_units(len(sizes), self.recent_launches, self.coast_km,
                                           p.patrol_focus, self.rng)
         points = np.repeat(np.arange(len(counts)), counts)
-        for unit, point in zip(self.police_units, points.tolist()):
+        for unit, point, size in zip(self.police_units, points.tolist(), sizes):
+            unit.officers = size
             unit.patrol(point)
-        officers = counts * p.officers_per_unit
+        officers = np.bincount(points, weights=sizes, minlength=len(counts))
         self.officers_at = officers
         self.gang_view = self.stop_risk  # gangs' spotters saw yesterday's deployment
         self.stop_risk = decisions.stop_probability(officers, self.coast_km, p.stop_effectiveness)
@@ -592,6 +595,13 @@ class ChannelModel(mesa.Model):
             t.belief_stop = float(pop.b_stop[in_camp].mean())
             t.belief_death = float(pop.b_death[in_camp].mean())
             t.belief_return = float(pop.b_return[in_camp].mean())
+
+    def run_for(self, duration: int) -> None:
+        """Simulate ``duration`` more days (a whole number >= 0)."""
+        if isinstance(duration, bool) or not isinstance(duration, (int, np.integer)) or duration < 0:
+            raise ParameterError(f"duration={duration!r} is invalid: expected a whole number of days >= 0")
+        if duration:
+            super().run_for(int(duration))
 
     # ------------------------------------------------------------------------ results
     def results(self) -> pd.DataFrame:

@@ -343,6 +343,8 @@ class _Base(BaseModel):
 def _coerce(s: ParamSpec, value: Any) -> Any:
     """Check ``value`` against ``s`` and return it in the parameter's type."""
     bad = f"{s.name}={value!r} is invalid: expected {s.expected()}"
+    if getattr(value, "ndim", 0):  # a numpy array or similar: one value was expected
+        raise ParameterError(bad)
     if s.kind == "bool":
         if isinstance(value, (bool,)) or (hasattr(value, "dtype") and value.dtype == bool):
             return bool(value)

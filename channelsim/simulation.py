@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import numbers
 from typing import Any
 
@@ -37,6 +38,19 @@ def _check_days(days: Any) -> int:
     return int(days)
 
 
+def _check_weather_covers(model: ChannelModel, days: int) -> None:
+    """A user's weather series must cover the whole run: say so before running, not on the
+    first missing day."""
+    from .weather import SeriesWeather
+
+    w = model.weather
+    if isinstance(w, SeriesWeather):
+        end = model.start + dt.timedelta(days=days - 1)
+        if model.start < w.first or end > w.last:
+            raise ParameterError(f"weather {w.name} covers {w.first} to {w.last}, but the run needs "
+                                 f"{model.start} to {end}")
+
+
 def simulate(scenario: str | Any | None = None, *, days: int | None = None, start: Any = None,
              seed: Any = None, weather: Any = None, **overrides: Any) -> pd.DataFrame:
     """Simulate ``days`` days from ``start`` and return the daily results (one row per day,
@@ -49,6 +63,7 @@ def simulate(scenario: str | Any | None = None, *, days: int | None = None, star
         days = scenarios.get(scenario).days if scenario is not None else 365
     days = _check_days(days)
     model = build_model(scenario, start=start, seed=seed, weather=weather, **overrides)
+    _check_weather_covers(model, days)
     model.run_for(days)
     df = model.results()
     df.attrs.update(scenario=getattr(scenario, "name", scenario) or "default", seed=seed,
