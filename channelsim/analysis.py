@@ -48,12 +48,13 @@ __all__ = ["PolicyEffect", "policy_effect", "effect_drivers", "plot_drivers", "P
            "DRIVER_RANGES", "EFFECT_OUTPUTS", "OUTPUT_UNITS"]
 
 #: What :func:`policy_effect` reports unless told otherwise: totals over the window (flows
-#: summed; ``people_per_boat`` weighted by boats; ``mean_in_camps`` the mean of the daily camp
-#: population) and ``deaths_per_1000_attempts``, computed run by run.
+#: summed; ``people_per_boat`` weighted by boats; ``mean_in_camps`` and ``legal_queue`` the
+#: means of the daily levels) and ``deaths_per_1000_attempts``, computed run by run.
 EFFECT_OUTPUTS: tuple[str, ...] = (
     "arrivals", "attempts", "deaths", "deaths_per_1000_attempts", "people_per_boat", "boats",
     "stopped", "intercepted_sea", "rescued", "left", "mean_in_camps", "revenue_eur",
-    "detained", "returned", "admitted", "recrossed", "net_effect",
+    "detained", "returned", "admitted", "recrossed", "legal_applications", "legal_queue",
+    "net_effect",
 )
 
 #: Unit of each output of :data:`EFFECT_OUTPUTS` (totals over the window).
@@ -61,8 +62,9 @@ OUTPUT_UNITS: dict[str, str] = {
     "arrivals": "people", "attempts": "attempts", "deaths": "people",
     "deaths_per_1000_attempts": "deaths/1000 attempts", "people_per_boat": "people/boat",
     "boats": "boats", "stopped": "people", "intercepted_sea": "people", "rescued": "people",
-    "left": "people", "mean_in_camps": "people", "revenue_eur": "EUR", "detained": "people",
-    "returned": "people", "admitted": "people", "recrossed": "people", "net_effect": "people",
+    "left": "people", "mean_in_camps": "people (daily mean)", "revenue_eur": "EUR",
+    "detained": "people", "returned": "people", "admitted": "people", "recrossed": "people",
+    "legal_applications": "people", "legal_queue": "people (daily mean)", "net_effect": "people",
 }
 
 #: Outputs computed from a run's totals rather than read from them.
@@ -108,7 +110,8 @@ DRIVER_RANGES: dict[str, PlausibleRange] = {
 # ------------------------------------------------------------------------------------ helpers
 def _check_level(level: Any) -> float:
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise ParameterError(f"level={level!r} is invalid: expected a probability between 0 and 1, e.g. 0.9")
+        raise ParameterError(f"level={level!r} is invalid: expected a probability between 0 and 1, "
+                             "e.g. 0.9")
     return float(level)
 
 
@@ -184,16 +187,14 @@ def _window_totals(runs: Ensemble, window: tuple[dt.date, dt.date],
                    outputs: Sequence[str]) -> pd.DataFrame:
     """Each run's totals over ``window`` (inclusive): one row per replicate, its ``seed`` and
     ``outputs``, totalled as :func:`channelsim.experiments.run_totals` totals a whole run."""
-    if runs.daily.empty and len(runs.summary):
-        raise ParameterError(f"the ensemble of {runs.label!r} kept no daily results: run it with "
-                             "keep_daily=True")
     lo, hi = pd.Timestamp(window[0]), pd.Timestamp(window[1])
     inside = runs.daily[(runs.daily["date"] >= lo) & (runs.daily["date"] <= hi)]
     rows = {}
     for replicate, frame in inside.groupby("replicate", sort=True):
         totals = run_totals(frame.drop(columns="replicate").set_index("date"))
         attempts = totals["attempts"]
-        totals["deaths_per_1000_attempts"] = 1000.0 * totals["deaths"] / attempts if attempts else math.nan
+        totals["deaths_per_1000_attempts"] = (1000.0 * totals["deaths"] / attempts if attempts
+                                              else math.nan)
         rows[replicate] = {name: totals[name] for name in outputs}
     table = pd.DataFrame.from_dict(rows, orient="index", columns=list(outputs))
     table.index.name = "replicate"
@@ -315,12 +316,9 @@ class PolicyEffect:
         return fig
 
 
-def _run_or_reuse(side: str, scenario: Any, *, n: int, seed: int, days: int, start: dt.date,
-                  overrides: Mapping[str, Any], executor: Any, progress: bool) -> Ensemble:
-    if not isinstance(scenario, Ensemble):
-        return ensemble(scenario, n, days=days, start=start, seed=seed, executor=executor,
-                        progress=progress, keep_daily=True, **overrides)
-    runs = scenario
+def _check_pairable(side: str, runs: Ensemble, *, n: int, seed: int, days: int, start: dt.date,
+                    overrides: Mapping[str, Any]) -> None:
+    """An ensemble passed in place of a scenario must match the runs it is paired with."""
     problems = []
     if runs.seed != seed:
         problems.append(f"its seed is {runs.seed}, not seed={seed}")
@@ -328,6 +326,8 @@ def _run_or_reuse(side: str, scenario: Any, *, n: int, seed: int, days: int, sta
         problems.append(f"it has {runs.n} runs, not n={n}")
     if (runs.start, runs.days) != (start, days):
         problems.append(f"it covers {runs.days} days from {runs.start}, not {days} days from {start}")
+    if runs.daily.empty:
+        problems.append("it kept no daily results (run it with keep_daily=True)")
     typed = Params().replace(**overrides)
     asked = {name: getattr(typed, name) for name in overrides}
     if runs.overrides != asked:
@@ -335,8 +335,7 @@ def _run_or_reuse(side: str, scenario: Any, *, n: int, seed: int, days: int, sta
                         f"{asked or 'no overrides'}")
     if problems:
         raise ParameterError(f"the {side} ensemble {runs.label!r} cannot be paired: "
-                             + "; ".join(problems) + f" (pass the scenario's name to run it afresh)")
-    return runs
+                             + "; ".join(problems) + " (pass the scenario's name to run it afresh)")
 
 
 def policy_effect(policy: Any = "pilot_announced", counterfactual: Any = "no_policy_counterfactual",
@@ -373,7 +372,7 @@ def policy_effect(policy: Any = "pilot_announced", counterfactual: Any = "no_pol
     level = _check_level(level)
     outputs = _check_outputs(outputs)
     policy_params = _scenario_params(policy, overrides)
-    _scenario_params(counterfactual, overrides)  # unknown names and bad overrides fail here, before any run
+    _scenario_params(counterfactual, overrides)  # bad names and overrides fail before any run
     if isinstance(policy, Ensemble):
         own_start, own_days = policy.start, policy.days
     else:
@@ -385,12 +384,19 @@ def policy_effect(policy: Any = "pilot_announced", counterfactual: Any = "no_pol
     policy_name = policy.label if isinstance(policy, Ensemble) else str(getattr(policy, "name", policy))
     span = _resolve_window(window, policy_params, run_start, run_days, policy_name)
 
-    common = dict(n=n, seed=seed, days=run_days, start=run_start, overrides=overrides,
-                  progress=progress)
-    fresh = sum(not isinstance(s, Ensemble) for s in (policy, counterfactual)) * n
-    with open_executor(executor, max(fresh, 1)) as pool:
-        cf_runs = _run_or_reuse("counterfactual", counterfactual, executor=pool, **common)
-        policy_runs = _run_or_reuse("policy", policy, executor=pool, **common)
+    sides = {"counterfactual": counterfactual, "policy": policy}
+    for side, given in sides.items():
+        if isinstance(given, Ensemble):  # checked before anything runs
+            _check_pairable(side, given, n=n, seed=seed, days=run_days, start=run_start,
+                            overrides=overrides)
+    ran = {side: given for side, given in sides.items() if isinstance(given, Ensemble)}
+    to_run = {side: given for side, given in sides.items() if side not in ran}
+    if to_run:
+        with open_executor(executor, n * len(to_run)) as pool:  # one pool serves both
+            for side, given in to_run.items():
+                ran[side] = ensemble(given, n, days=run_days, start=run_start, seed=seed,
+                                     executor=pool, progress=progress, keep_daily=True, **overrides)
+    cf_runs, policy_runs = ran["counterfactual"], ran["policy"]
 
     cf_tot = _window_totals(cf_runs, span, outputs)
     pol_tot = _window_totals(policy_runs, span, outputs)
@@ -433,11 +439,12 @@ def _check_ranges(parameters: Mapping[str, Any], base: Params,
             raise ParameterError(f"parameter {name!r} is a {s.kind}: expected a numeric parameter "
                                  "to set at a low and a high value")
         if name in overrides:
-            raise ParameterError(f"parameter {name!r} is both varied and set ({name}={overrides[name]!r}): "
-                                 "leave it out of the overrides")
+            raise ParameterError(f"parameter {name!r} is both varied and set "
+                                 f"({name}={overrides[name]!r}): leave it out of the overrides")
         if not isinstance(pair, PlausibleRange) and (
                 isinstance(pair, (str, bytes)) or not isinstance(pair, Sequence) or len(pair) != 2):
-            raise ParameterError(f"parameters[{name!r}]={pair!r} is invalid: expected a (low, high) pair")
+            raise ParameterError(f"parameters[{name!r}]={pair!r} is invalid: expected a "
+                                 "(low, high) pair")
         low, high = pair[0], pair[1]
         try:
             typed = base.replace(**{name: low}), base.replace(**{name: high})

@@ -7,6 +7,7 @@ Runs are short: the pilot scenarios from 20 July 2025 for 60 days (the pilot sta
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 
@@ -140,7 +141,8 @@ def test_bad_window_is_rejected_before_any_run(window, message):
 
 
 def test_default_window_outside_the_runs_names_the_pilot_period():
-    with pytest.raises(ParameterError, match=r"pilot period of 'baseline_2024' \(pilot_start=2025-08-04"):
+    with pytest.raises(ParameterError,
+                       match=r"pilot period of 'baseline_2024' \(pilot_start=2025-08-04"):
         analysis.policy_effect("baseline_2024", "no_policy_counterfactual", n=2, progress=False)
 
 
@@ -156,9 +158,14 @@ def test_bad_outputs_runs_and_overrides_are_named():
 def test_an_ensemble_that_cannot_be_paired_is_named(effect):
     with pytest.raises(ParameterError, match=r"counterfactual ensemble .* its seed is 11, not seed=12"):
         analysis.policy_effect("pilot_announced", effect.counterfactual_runs, seed=12, **FAST)
-    with pytest.raises(ParameterError, match=r"it was run with no overrides, not with \{'officers_per_day': 1200.0\}"):
+    with pytest.raises(ParameterError,
+                       match=r"run with no overrides, not with \{'officers_per_day': 1200.0\}"):
         analysis.policy_effect("pilot_announced", effect.counterfactual_runs, seed=11,
                                officers_per_day=1200, **FAST)
+    without_daily = dataclasses.replace(effect.policy_runs, daily=pd.DataFrame())
+    with pytest.raises(ParameterError,
+                       match=r"policy ensemble 'pilot_announced' .* kept no daily results"):
+        analysis.policy_effect(without_daily, effect.counterfactual_runs, seed=11, **FAST)
 
 
 # -------------------------------------------------------------------------------- drivers
@@ -177,8 +184,10 @@ def test_drivers_give_one_row_per_parameter_and_value(drivers):
     assert list(drivers.setting) == ["low", "high", "low", "high"]
     np.testing.assert_allclose(drivers["difference"],
                                drivers["policy_mean"] - drivers["counterfactual_mean"])
-    assert (drivers["low"] <= drivers["difference"]).all() and (drivers["difference"] <= drivers["high"]).all()
-    assert dict(zip(drivers.parameter, drivers.default)) == {"return_aversion": 3.0, "weekly_return_cap": 50}
+    assert (drivers["low"] <= drivers["difference"]).all()
+    assert (drivers["difference"] <= drivers["high"]).all()
+    assert dict(zip(drivers.parameter, drivers.default)) == {"return_aversion": 3.0,
+                                                             "weekly_return_cap": 50}
     assert drivers.attrs["output"] == "returned" and drivers.attrs["window"][0] == PILOT_START
 
 
@@ -202,11 +211,13 @@ def test_plot_drivers_draws_two_bars_per_parameter(drivers):
 
 
 def test_bad_driver_ranges_are_named():
-    with pytest.raises(ParameterError, match=r"unknown parameter 'return_averson' \(did you mean 'return_aversion'\?\)"):
+    with pytest.raises(ParameterError,
+                       match=r"unknown parameter 'return_averson' \(did you mean 'return_aversion'\?\)"):
         analysis.effect_drivers({"return_averson": (1, 2)}, **FAST)
     with pytest.raises(ParameterError, match=r"parameters\['news_weight'\]=\(0.8, 0.2\) .* low < high"):
         analysis.effect_drivers({"news_weight": (0.8, 0.2)}, **FAST)
-    with pytest.raises(ParameterError, match=r"parameters\['news_weight'\]: news_weight=2 is out of range"):
+    with pytest.raises(ParameterError,
+                       match=r"parameters\['news_weight'\]: news_weight=2 is out of range"):
         analysis.effect_drivers({"news_weight": (0.2, 2)}, **FAST)
     with pytest.raises(ParameterError, match=r"'news_weight' is both varied and set"):
         analysis.effect_drivers({"news_weight": (0.2, 0.8)}, news_weight=0.5, **FAST)
