@@ -96,10 +96,11 @@ def validate(n: int = 20, seed: int = 2024, executor: Any = "inprocess", *, scen
     return out
 
 
-def _fmt(x: float, unit: str) -> str:
+def _fmt(x: float, unit: str, with_unit: bool = False) -> str:
     if unit == "share":
         return f"{x:.0%}"
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+    text = f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+    return f"{text} {unit}" if with_unit and unit else text
 
 
 def discrepancies(table: pd.DataFrame) -> list[str]:
@@ -110,8 +111,9 @@ def discrepancies(table: pd.DataFrame) -> list[str]:
         side = "above" if r["record"] > r["q95"] else "below"
         fitted = "a calibration target" if r["calibrated"] else "not a calibration target"
         lines.append(
-            f"{name} ({r['output']}, {r['period']}): the record {_fmt(r['record'], r['unit'])} "
-            f"{r['unit']} lies {side} the model's 90% band [{_fmt(r['q05'], r['unit'])}, "
+            f"{name} ({r['output']}, {r['period']}): the record "
+            f"{_fmt(r['record'], r['unit'], with_unit=True)} lies {side} the model's 90% band "
+            f"[{_fmt(r['q05'], r['unit'])}, "
             f"{_fmt(r['q95'], r['unit'])}]; the median {_fmt(r['median'], r['unit'])} is "
             f"{r['relative_error']:+.0%} off ({fitted}).")
     return lines
@@ -131,7 +133,10 @@ class History:
     """What :func:`history` found: the enforcement sweep and one verdict per year."""
 
     sweep: pd.DataFrame  #: one row per (year, officers_per_day, replicate): arrivals, people_per_boat, stopped_share
-    by_year: pd.DataFrame  #: one row per year: record, model range, implied enforcement, verdict
+    #: one row per year: the record, the model's range of people per boat over the sweep, the
+    #: enforcement implied by the record (or needed for its people per boat), the model's share
+    #: stopped and people per boat there, the relative error, ``reproduced`` and a ``verdict``
+    by_year: pd.DataFrame
     tolerance: float  #: relative error within which a year's people per boat counts as reproduced
 
     def curves(self) -> pd.DataFrame:
@@ -211,8 +216,8 @@ def history(officers: tuple[float, ...] = HISTORY_OFFICERS, *, years: tuple[int,
         rec_ppb, rec_stop = float(ppb[y]), float(stopped.get(y, math.nan))
         row = {"year": y, "record_arrivals": float(arrivals[y]), "record_people_per_boat": rec_ppb,
                "record_stopped_share": rec_stop, "model_ppb_min": lo_ppb, "model_ppb_max": hi_ppb,
-               "implied_officers": math.nan, "model_people_per_boat": math.nan,
-               "relative_error": math.nan}
+               "implied_officers": math.nan, "model_stopped_share": math.nan,
+               "model_people_per_boat": math.nan, "relative_error": math.nan}
         if not math.isnan(rec_stop):
             implied = _interp(rec_stop, curve.stopped_share.to_numpy(), curve.index.to_numpy())
             row["implied_officers"] = implied
@@ -224,7 +229,8 @@ def history(officers: tuple[float, ...] = HISTORY_OFFICERS, *, years: tuple[int,
             else:
                 model = _interp(implied, curve.index.to_numpy(), curve.people_per_boat.to_numpy())
                 err = (model - rec_ppb) / rec_ppb
-                row.update(model_people_per_boat=model, relative_error=err)
+                row.update(model_people_per_boat=model, relative_error=err,
+                           model_stopped_share=rec_stop)
                 reproduced = abs(err) <= tolerance
                 verdict = (f"{y}: at the {implied:,.0f} officers a day that stop the recorded "
                            f"{rec_stop:.0%} of attempts, the model loads {model:.0f} people a boat "
@@ -235,10 +241,13 @@ def history(officers: tuple[float, ...] = HISTORY_OFFICERS, *, years: tuple[int,
             row["implied_officers"] = implied
             reproduced = not math.isnan(implied)
             if reproduced:
-                row.update(model_people_per_boat=rec_ppb, relative_error=0.0)
+                share = _interp(implied, curve.index.to_numpy(), curve.stopped_share.to_numpy())
+                row.update(model_people_per_boat=rec_ppb, relative_error=0.0,
+                           model_stopped_share=share)
                 verdict = (f"{y}: the recorded {rec_ppb:.0f} people a boat is reached at about "
-                           f"{implied:,.0f} officers a day (no record of the share stopped to "
-                           "check that level against).")
+                           f"{implied:,.0f} officers a day, where the model stops {share:.0%} of "
+                           f"attempts (no record of the share stopped in {y} to check that "
+                           "against).")
             elif rec_ppb < lo_ppb:
                 verdict = (f"{y}: not reproduced: even with {curve.index.min():,.0f} officers the "
                            f"model's gangs load {lo_ppb:.0f} people a boat, above the recorded "
