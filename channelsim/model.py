@@ -72,21 +72,21 @@ class Tally:
     stopped_beach: int = 0  #: people stopped on the beach by French police
     intercepted_sea: int = 0  #: people intercepted at sea in the French inshore band
     stopped: int = 0  #: stopped_beach + intercepted_sea
-    deaths: int = 0
+    deaths: int = 0  #: people who died at launch, at sea or in an interception
     rescued: int = 0  #: people aboard boats in distress who survived
     unassisted: int = 0  #: boats that reached a beach without being picked up
     inflow: int = 0  #: people arriving on the French coast
     left: int = 0  #: people who gave up and left the coast
     in_camps: int = 0  #: people waiting on the French coast at day's end
     booked: int = 0  #: of those, people who paid a gang and wait for a launch
-    boats_in_stock: int = 0
+    boats_in_stock: int = 0  #: boats with engines held by all gangs at day's end
     price_eur: float = 0.0  #: mean price paid per attempt today (EUR; 0 if none)
     revenue_eur: float = 0.0  #: paid to gangs today (EUR)
     bf_people: int = 0  #: people taken aboard Border Force vessels
     bf_busy_hours: float = 0.0  #: vessel-hours of Border Force work
     bf_utilisation: float = 0.0  #: busy hours / (vessels x 24); above 1 when crews work past midnight
     beaufort: float = 0.0  #: wind force (Beaufort)
-    crossable: bool = False
+    crossable: bool = False  #: wind below Beaufort 7: boats can launch
     detained: int = 0  #: people detained on landing under the pilot
     returned: int = 0  #: people returned to France
     admitted: int = 0  #: people admitted through a legal route
@@ -96,8 +96,8 @@ class Tally:
     in_detention: int = 0  #: people held in detention at day's end
     net_effect: int = 0  #: arrivals - returned + admitted: net additions to the UK
     belief_stop: float = 0.0  #: mean perceived chance of being stopped, in camps
-    belief_death: float = 0.0
-    belief_return: float = 0.0
+    belief_death: float = 0.0  #: mean perceived chance of dying at sea, in camps
+    belief_return: float = 0.0  #: mean perceived chance of being returned, in camps
     launches_by_point: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
 
 

@@ -37,8 +37,10 @@ class ParamSpec:
 
     ``kind`` is ``"float"``, ``"int"``, ``"bool"``, ``"date"`` or ``"choice"``. Numbers carry
     inclusive bounds ``low``/``high``; choices carry ``choices``. ``source`` is either the name
-    of a row in the facts table (``fact:<name>``), ``"calibrated (2024): <target>"`` or
-    ``"assumption: <why>"``.
+    of a row in the facts table (``fact:<name>``), the calibration that set it
+    (``"calibrated (2024, channelsim.calibration): <target>"`` for values fitted by
+    :func:`channelsim.calibration.calibrate`, ``"calibrated (2024, by hand): <target>"`` for values
+    tuned by hand against the record) or ``"assumption: <why>"``.
     """
 
     name: str
@@ -99,12 +101,13 @@ REGISTRY: tuple[ParamSpec, ...] = (
               "Standard deviation of the daily wind force about its seasonal mean",
               "assumption: spread of daily mean wind in the Dover Strait", low=0.1, high=4),
     # ---------------------------------------------------------------------------------- migrant
-    ParamSpec("inflow_per_year", 44500.0, "people/year", "migrant",
+    ParamSpec("inflow_per_year", 44600.0, "people/year", "migrant",
               "People arriving on the French coast intending to cross, per year",
-              "calibrated (2024): 36,816 arrivals (people_arriving_small_boat)", low=0, high=200000),
+              "calibrated (2024, channelsim.calibration): 36,816 arrivals (people_arriving_small_boat); "
+              "90% interval 37,600-53,000", low=0, high=200000),
     ParamSpec("inflow_seasonality", 0.45, "1", "migrant",
               "Relative amplitude of the seasonal inflow (0 = flat; peak in late summer)",
-              "calibrated (2024): arrivals concentrated from May to October", low=0, high=0.95),
+              "calibrated (2024, by hand): arrivals concentrated from May to October", low=0, high=0.95),
     ParamSpec("initial_camp_population", 2000, "people", "migrant",
               "People waiting on the French coast when the run starts",
               F + "camp_population_loon_plage", kind="int", low=0, high=50000),
@@ -116,10 +119,10 @@ REGISTRY: tuple[ParamSpec, ...] = (
               "assumption: family ties and work prospects differ", low=0, high=3),
     ParamSpec("crossing_propensity", -2.2, "utility", "migrant",
               "Base utility of trying to cross today against waiting (daily logit)",
-              "calibrated (2024): attempts and camp population", low=-10, high=5),
+              "calibrated (2024, by hand): attempts and camp population", low=-10, high=5),
     ParamSpec("risk_aversion", 40.0, "utility", "migrant",
               "Weight of the perceived chance of dying at sea in the daily choice",
-              "calibrated (2024): deaths do not stop crossings; assumption on magnitude",
+              "calibrated (2024, by hand): deaths do not stop crossings; assumption on magnitude",
               low=0, high=100),
     ParamSpec("return_aversion", 3.0, "utility", "migrant",
               "Weight of the perceived chance of being returned to France",
@@ -132,7 +135,7 @@ REGISTRY: tuple[ParamSpec, ...] = (
               "assumption: prices of 1500-7000 EUR still sell", low=0, high=5),
     ParamSpec("leave_propensity", -6.5, "utility", "migrant",
               "Base utility of leaving the coast (giving up, moving elsewhere) against waiting",
-              "calibrated (2024): camp turnover", low=-15, high=5),
+              "calibrated (2024, by hand): camp turnover", low=-15, high=5),
     ParamSpec("leave_per_failure", 0.35, "utility", "migrant",
               "Added utility of leaving per failed attempt (stopped or returned)",
               "assumption: repeated failure wears people down", low=0, high=5),
@@ -160,7 +163,7 @@ REGISTRY: tuple[ParamSpec, ...] = (
               "assumption: a handful of networks control the launch beaches", kind="int", low=0, high=40),
     ParamSpec("boat_supply_per_day", 3.4, "boats/day", "gang",
               "Boats with engines delivered to the gangs along the coast per day",
-              "calibrated (2024): about 700 boats landed (arrivals / people_per_boat_mean)",
+              "calibrated (2024, by hand): about 700 boats landed (arrivals / people_per_boat_mean)",
               low=0, high=100),
     ParamSpec("initial_boat_stock", 30, "boats", "gang",
               "Boats held by all gangs together when the run starts",
@@ -173,17 +176,18 @@ REGISTRY: tuple[ParamSpec, ...] = (
               F + "price_per_person_eur_low (1500 against 3500)", low=0, high=1),
     ParamSpec("base_load", 18.0, "people/boat", "gang",
               "People a gang puts in a boat with no enforcement pressure and boats to spare",
-              "calibrated: 13 a boat in 2020 (people_per_boat_mean) at weak enforcement",
+              "calibrated (by hand): 13 a boat in 2020 (people_per_boat_mean) at weak enforcement",
               low=1, high=100),
     ParamSpec("max_load", 80.0, "people/boat", "gang",
               "Most people a gang will put in one dinghy",
               F + "people_in_one_boat (70 not unusual)", low=1, high=150),
-    ParamSpec("load_enforcement_response", 3.5, "1", "gang",
+    ParamSpec("load_enforcement_response", 3.9, "1", "gang",
               "How strongly loads rise with the chance a launch is stopped",
-              "calibrated (2024): 53 people a boat (people_per_boat_mean)", low=0, high=20),
+              "calibrated (2024, channelsim.calibration): 53 people a boat (people_per_boat_mean); "
+              "90% interval 2.65-5.75", low=0, high=20),
     ParamSpec("load_scarcity_response", 0.8, "1", "gang",
               "How strongly loads rise when people waiting outnumber boats",
-              "calibrated (2024): 53 people a boat (people_per_boat_mean)", low=0, high=10),
+              "calibrated (2024, by hand): 53 people a boat (people_per_boat_mean)", low=0, high=10),
     ParamSpec("police_avoidance", 2.5, "1", "gang",
               "How strongly gangs shift launches away from beaches with more police",
               "assumption: displacement along the coast as reported", low=0, high=20),
@@ -203,10 +207,10 @@ REGISTRY: tuple[ParamSpec, ...] = (
     ParamSpec("patrol_focus", 0.6, "share", "french_police",
               "Share of units sent where launches were recent (the rest spread evenly)",
               "assumption: intelligence-led patrolling", low=0, high=1),
-    ParamSpec("stop_effectiveness", 0.1, "1/(officer/km)", "french_police",
+    ParamSpec("stop_effectiveness", 0.103, "1/(officer/km)", "french_police",
               "Chance of stopping a launch per officer per km of coast watched at that point",
-              "calibrated (2024): 45% of attempts stopped (france_share_of_attempts_stopped)",
-              low=0, high=1),
+              "calibrated (2024, channelsim.calibration): 45% of attempts stopped "
+              "(france_share_of_attempts_stopped); 90% interval 0.076-0.140", low=0, high=1),
     ParamSpec("seizure_on_stop", 0.7, "share", "french_police",
               "Chance the boat and engine are seized or destroyed when a launch is stopped",
               "assumption: boats slashed or seized on the beach", low=0, high=1),
@@ -232,19 +236,20 @@ REGISTRY: tuple[ParamSpec, ...] = (
               "assumption: 10-14 hours for 60-80 km crossings as reported", low=1, high=30),
     ParamSpec("distress_hazard_per_hour", 0.00005, "1/hour", "risk",
               "Hourly chance that a boat at its safe load in calm water gets into distress",
-              "calibrated (2024): 73-78 deaths (deaths_in_channel)", low=0, high=1),
+              "calibrated (2024, channelsim.calibration): 73-78 deaths (deaths_in_channel); "
+              "90% interval 3.9e-5-6.6e-5", low=0, high=1),
     ParamSpec("overload_risk", 1.2, "1", "risk",
               "Growth of the distress hazard per safe-capacity of overloading (exponential)",
-              "calibrated (2024): deaths rise as boats fill (deaths_in_channel)", low=0, high=10),
+              "calibrated (2024, by hand): deaths rise as boats fill (deaths_in_channel)", low=0, high=10),
     ParamSpec("sea_state_risk", 0.35, "1/Beaufort", "risk",
               "Growth of the distress hazard per Beaufort force (exponential)",
               "assumption: rough water swamps dinghies", low=0, high=3),
     ParamSpec("death_share_in_distress", 0.12, "share", "risk",
               "Share of people aboard who die when a boat in distress is reached in time",
-              "calibrated (2024): 73-78 deaths (deaths_in_channel)", low=0, high=1),
+              "calibrated (2024, by hand): 73-78 deaths (deaths_in_channel)", low=0, high=1),
     ParamSpec("crush_risk_per_overload", 0.00006, "1/person", "risk",
               "Chance per person per safe-capacity of overloading of dying in the crush at launch",
-              "calibrated (2024): deaths in the crush reported aboard overloaded boats",
+              "calibrated (2024, by hand): deaths in the crush reported aboard overloaded boats",
               low=0, high=0.1),
     # ------------------------------------------------------------------------------------ pilot
     ParamSpec("pilot_enabled", False, "", "pilot",
