@@ -15,7 +15,7 @@ import pytest
 import channelsim
 from channelsim import FrenchPoliceUnit, SmugglingGang
 from channelsim.model import ChannelModel
-from channelsim.params import REGISTRY
+from channelsim.params import REGISTRY, Params
 from channelsim.population import State
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
@@ -235,7 +235,8 @@ def test_everyone_in_distress_dies_and_nobody_lands():
     at_sea = daily.attempts - daily.stopped
     assert (daily.deaths == at_sea).all() and at_sea.sum() > 100
     assert_all_zero(daily, ["arrivals", "boats", "rescued", "unassisted", "bf_people"])
-    assert daily.belief_death.iloc[-1] > 0.3  # word of the deaths spreads: few dare to cross
+    # word of the deaths spreads: the camps come to believe death far likelier than newcomers do
+    assert daily.belief_death.iloc[-1] > 20 * Params().prior_death_belief
 
 
 def test_every_boat_at_sea_intercepted():
