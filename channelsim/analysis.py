@@ -36,9 +36,9 @@ import pandas as pd
 
 from . import scenarios
 from .experiments import Ensemble, compare, ensemble, open_executor, output_names, run_totals
-from .model import _as_date
+from .model import as_date
 from .params import ParameterError, Params, spec
-from .simulation import _check_days
+from .simulation import check_days
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -173,7 +173,7 @@ def _resolve_window(window: Any, params: Params, start: dt.date, days: int,
     if isinstance(window, (str, bytes)) or not isinstance(window, Sequence) or len(window) != 2:
         raise ParameterError(f"window={window!r} is invalid: expected a (start, end) pair of dates "
                              "(YYYY-MM-DD), or None for the pilot's period")
-    lo, hi = _as_date(window[0], "window start"), _as_date(window[1], "window end")
+    lo, hi = as_date(window[0], "window start"), as_date(window[1], "window end")
     if hi < lo:
         raise ParameterError(f"window=({lo}, {hi}) is invalid: its end is before its start")
     if lo < first or hi > last:
@@ -379,8 +379,8 @@ def policy_effect(policy: Any = "pilot_announced", counterfactual: Any = "no_pol
         scen = scenarios.get(policy) if policy is not None else None
         own_start = scen.start if scen is not None else dt.date(2024, 1, 1)
         own_days = scen.days if scen is not None else 365
-    run_start = _as_date(start) if start is not None else own_start
-    run_days = _check_days(days) if days is not None else own_days
+    run_start = as_date(start) if start is not None else own_start
+    run_days = check_days(days) if days is not None else own_days
     policy_name = policy.label if isinstance(policy, Ensemble) else str(getattr(policy, "name", policy))
     span = _resolve_window(window, policy_params, run_start, run_days, policy_name)
 

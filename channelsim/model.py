@@ -22,12 +22,12 @@ from . import decisions
 from .agents import Boat, BorderForceVessel, FrenchPoliceUnit, SmugglingGang
 from .decisions import Option
 from .geography import build_grid, geography
-from .params import Params, ParameterError
+from .params import Params, ParameterError, parse_date
 from .policies import Policy
 from .population import Migrant, Population, State
 from .weather import UNCROSSABLE_BEAUFORT, make_weather
 
-__all__ = ["ChannelModel", "Levers", "Tally", "RESULT_COLUMNS"]
+__all__ = ["ChannelModel", "Levers", "Tally", "RESULT_COLUMNS", "as_date"]
 
 LAUNCH_WINDOW_HOURS = 8.0  #: boats leave between midnight and 08:00 (night departures)
 CAMP_MEMORY_DAYS = 30.0  #: how long a camp remembers what happened to its people (e-folding, days)
@@ -109,29 +109,15 @@ RESULT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Tally) if f.name 
 FIRST_START, LAST_START = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 
 
-def _as_date(value: Any, name: str = "start") -> dt.date:
-    date = _parse_date(value)
+def as_date(value: Any, name: str = "start") -> dt.date:
+    """``value`` as a run's date, or a :class:`ParameterError` naming ``name``."""
+    date = parse_date(value)
     if date is None:
         raise ParameterError(f"{name}={value!r} is invalid: expected a date (YYYY-MM-DD)")
     if not FIRST_START <= date <= LAST_START:
         raise ParameterError(f"{name}={value!r} is out of range: expected a date between "
                              f"{FIRST_START} and {LAST_START}")
     return date
-
-
-def _parse_date(value: Any) -> dt.date | None:
-    if value is pd.NaT:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    return None
 
 
 def _check_seed(seed: Any) -> Any:
@@ -181,7 +167,7 @@ class ChannelModel(mesa.Model):
         else:
             raise ParameterError(f"params={params!r} is invalid: expected Params, a mapping or None")
         self.params: Params = params
-        self.start = _as_date(start)
+        self.start = as_date(start)
         self.date = self.start - dt.timedelta(days=1)  #: the last simulated day
         self.geo = geo = geography()
         self.grid = build_grid(self)

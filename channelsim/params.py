@@ -24,7 +24,8 @@ from typing import Any, Iterable, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
-__all__ = ["ParamSpec", "REGISTRY", "GROUPS", "Params", "ParameterError", "spec", "parameter_table"]
+__all__ = ["ParamSpec", "REGISTRY", "GROUPS", "Params", "ParameterError", "spec", "parameter_table",
+           "check_value", "parse_date"]
 
 
 class ParameterError(ValueError):
@@ -345,6 +346,27 @@ class _Base(BaseModel):
         return _coerce(s, value)
 
 
+def parse_date(value: Any) -> dt.date | None:
+    """``value`` as a date (from a date, datetime, Timestamp or ``"YYYY-MM-DD"``), else None."""
+    if value is pd.NaT:
+        return None
+    if isinstance(value, dt.datetime):  # also pandas.Timestamp
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def check_value(name: str, value: Any) -> Any:
+    """Validate one value of parameter ``name`` alone (bounds, type), returning it typed."""
+    return _coerce(spec(name), value)
+
+
 def _coerce(s: ParamSpec, value: Any) -> Any:
     """Check ``value`` against ``s`` and return it in the parameter's type."""
     bad = f"{s.name}={value!r} is invalid: expected {s.expected()}"
@@ -357,18 +379,10 @@ def _coerce(s: ParamSpec, value: Any) -> Any:
             return value.lower() == "true"
         raise ParameterError(bad)
     if s.kind == "date":
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, pd.Timestamp):
-            return value.date()
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                raise ParameterError(bad) from None
-        raise ParameterError(bad)
+        date = parse_date(value)
+        if date is None:
+            raise ParameterError(bad)
+        return date
     if s.kind == "choice":
         if isinstance(value, str) and value in s.choices:
             return value

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import decisions
-from .params import ParameterError, Params, spec
+from .params import ParameterError, Params, parse_date, spec
 from .population import State
 
 __all__ = [
@@ -39,16 +39,12 @@ __all__ = [
 
 
 def _date(value: Any, name: str) -> dt.date | None:
-    if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ParameterError(f"{name}={value!r} is invalid: expected a date (YYYY-MM-DD)")
+    if value is None:
+        return None
+    date = parse_date(value)
+    if date is None:
+        raise ParameterError(f"{name}={value!r} is invalid: expected a date (YYYY-MM-DD)")
+    return date
 
 
 @dataclass

@@ -11,7 +11,7 @@ import pandas as pd
 from .model import ChannelModel
 from .params import ParameterError, Params
 
-__all__ = ["build_model", "simulate"]
+__all__ = ["build_model", "simulate", "check_days"]
 
 
 def build_model(scenario: str | Any | None = None, *, start: Any = None, seed: Any = None,
@@ -32,7 +32,8 @@ def build_model(scenario: str | Any | None = None, *, start: Any = None, seed: A
     return ChannelModel(p, start=start, rng=seed, weather=weather, policies=policies)
 
 
-def _check_days(days: Any) -> int:
+def check_days(days: Any) -> int:
+    """``days`` as the length of a run (a whole number >= 1), or a :class:`ParameterError`."""
     if isinstance(days, bool) or not isinstance(days, numbers.Integral) or days < 1:
         raise ParameterError(f"days={days!r} is invalid: expected a whole number of days >= 1")
     return int(days)
@@ -61,7 +62,7 @@ def simulate(scenario: str | Any | None = None, *, days: int | None = None, star
 
     if days is None:
         days = scenarios.get(scenario).days if scenario is not None else 365
-    days = _check_days(days)
+    days = check_days(days)
     model = build_model(scenario, start=start, seed=seed, weather=weather, **overrides)
     _check_weather_covers(model, days)
     model.run_for(days)

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .params import parse_date
+
 __all__ = ["UNCROSSABLE_BEAUFORT", "WeatherFileError", "Weather", "SeasonalWeather",
            "SeriesWeather", "load_weather_csv", "make_weather", "crossable_days"]
 
@@ -40,12 +42,11 @@ class WeatherFileError(ValueError):
 
 def _as_date(x: Any) -> dt.date | None:
     """``x`` (date, datetime, Timestamp or 'YYYY-MM-DD' string) as a date; None if it is not one."""
-    if isinstance(x, dt.date) and x is not pd.NaT:
-        return x.date() if isinstance(x, dt.datetime) else x
-    try:
-        return dt.date.fromisoformat(x.strip()) if _ISO.fullmatch(x.strip()) else None
-    except (AttributeError, TypeError, ValueError):
-        return None
+    if isinstance(x, str):
+        x = x.strip()
+        if not _ISO.fullmatch(x):
+            return None
+    return parse_date(x)
 
 
 def _beaufort_or_none(v: Any) -> float | None:

@@ -33,11 +33,11 @@ import numpy as np
 import pandas as pd
 
 from .. import scenarios
-from ..model import ChannelModel
+from ..model import ChannelModel, as_date
 from ..params import ParameterError, Params
 from ..policies import policy_from_dict
 from ..population import State
-from ..simulation import build_model, simulate
+from ..simulation import build_model, check_days, simulate
 from .controls import ParameterControls
 from .figures import MAP_HOUR, ChartsFigure, ComparisonFigure, MapFigure
 
@@ -78,16 +78,14 @@ def _scenario_params(scenario: scenarios.Scenario | None) -> Params:
 
 
 def _check_days(days: Any) -> int:
-    if isinstance(days, bool) or not isinstance(days, (int, np.integer)) or not 1 <= days <= MAX_DAYS:
+    days = check_days(days)
+    if days > MAX_DAYS:
         raise ParameterError(f"days={days!r} is invalid: expected a whole number of days from 1 to {MAX_DAYS}")
-    return int(days)
+    return days
 
 
 def _check_start(start: Any) -> dt.date:
-    try:
-        return pd.Timestamp(start).date()
-    except (TypeError, ValueError):
-        raise ParameterError(f"start={start!r} is invalid: expected a date (YYYY-MM-DD)") from None
+    return as_date(start)
 
 
 def _check_seed(seed: Any) -> int:

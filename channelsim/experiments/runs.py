@@ -76,8 +76,8 @@ class ExperimentSetting:
 def resolve_setting(scenario: Any, days: Any, start: Any) -> ExperimentSetting:
     """The scenario (a name, a :class:`~channelsim.scenarios.Scenario`, a path to a TOML file or
     None) and the period, checked; ``days``/``start`` default to the scenario's own period."""
-    from ..model import _as_date
-    from ..simulation import _check_days
+    from ..model import as_date
+    from ..simulation import check_days
 
     scen = scenarios.get(scenario) if scenario is not None else None
     if days is None:
@@ -87,8 +87,8 @@ def resolve_setting(scenario: Any, days: Any, start: Any) -> ExperimentSetting:
     return ExperimentSetting(
         scenario_name=scen.name if scen is not None else "default",
         scenario_toml=scenarios.dumps(scen) if scen is not None else None,
-        days=_check_days(days),
-        start=_as_date(start),
+        days=check_days(days),
+        start=as_date(start),
     )
 
 

@@ -42,7 +42,7 @@ from typing import Any, Literal, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..params import ParameterError, ParamSpec, _coerce, spec
+from ..params import ParameterError, ParamSpec, check_value, spec
 from .runner import run_experiment
 from .runs import check_outputs, check_seed, resolve_setting
 
@@ -118,7 +118,7 @@ class Factor:
                 raise SpecError(f"{self.name}: give either values or a range (low, high, levels), not both")
             if not self.values:
                 raise SpecError(f"{self.name}: values=[] is invalid: expected at least one value")
-            typed = tuple(_coerce(s, v) for v in self.values)  # each value alone; combinations
+            typed = tuple(check_value(s.name, v) for v in self.values)  # each value alone; combinations
             # (e.g. pilot_end after pilot_start) are checked point by point before any run
             if len(set(typed)) != len(typed):
                 raise SpecError(f"{self.name}: values={list(self.values)!r} repeat a value: "
@@ -252,7 +252,7 @@ class SweepSpec:
         if both:
             raise SpecError(f"{both[0]} is both swept ([parameters]) and fixed: expected one or the other")
         try:
-            fixed = {name: _coerce(spec(name), value) for name, value in self.fixed.items()}
+            fixed = {name: check_value(name, value) for name, value in self.fixed.items()}
         except ParameterError as err:
             raise SpecError(f"[fixed] {err}") from None
         resolve_setting(self.scenario, self.days, self.start)  # the scenario exists, the period is valid
