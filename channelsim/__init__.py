@@ -5,16 +5,16 @@
 >>> channelsim.results.summary(daily)                      # doctest: +SKIP
 """
 
-from . import calibration, decisions, geography, results, scenarios, validation
+from . import calibration, decisions, geography, policies, results, scenarios, validation
 from .agents import BorderForceVessel, FrenchPoliceUnit, SmugglingGang
+from .analysis import PolicyEffect, effect_drivers, policy_effect
+from .experiments import Ensemble, compare, ensemble, sweep
 from .model import ChannelModel
 from .params import REGISTRY, Params, ParameterError
 from .population import Migrant, State
 from .results import aggregate, summary
 from .simulation import build_model, simulate
 from .weather import WeatherFileError
-from .experiments import Ensemble, compare, ensemble, sweep
-from .analysis import PolicyEffect, effect_drivers, policy_effect
 
 __version__ = "0.1.0"
 
@@ -22,7 +22,8 @@ __all__ = [
     "ChannelModel", "Params", "ParameterError", "REGISTRY", "simulate", "build_model",
     "aggregate", "summary", "Migrant", "State", "SmugglingGang", "FrenchPoliceUnit",
     "BorderForceVessel", "WeatherFileError", "scenarios", "results", "decisions", "geography",
-    "calibration", "validation",
+    "calibration", "validation", "policies", "ensemble", "Ensemble", "compare", "sweep",
+    "policy_effect", "effect_drivers", "PolicyEffect", "Dashboard",
 ]
 
 
