@@ -262,7 +262,7 @@ class PolicyEffect:
                                       row["relative_high"], f".{digits}f", "%")
         else:
             mid, lo, hi = row["difference"], row["low"], row["high"]
-            fmt = ",.0f" if max(abs(mid), abs(lo), abs(hi)) >= 100 else f",.{max(digits, 2)}g"
+            fmt = ",.0f" if max(abs(mid), abs(lo), abs(hi)) >= 100 else f",.{digits}f"
             unit = ""
         return (f"{_signed(mid, fmt)}{unit} ({self.level:.0%} interval {_signed(lo, fmt)}{unit} "
                 f"to {_signed(hi, fmt)}{unit})")

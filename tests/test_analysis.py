@@ -109,6 +109,9 @@ def test_change_is_a_phrase_built_from_the_table(effect):
     phrase = effect.change("arrivals")
     assert phrase == (f"{row.relative_change:+.1f}% (90% interval {row.relative_low:+.1f}% to "
                       f"{row.relative_high:+.1f}%)").replace("-", "\u2212")
+    load = effect.table.loc["people_per_boat"]
+    assert effect.change("people_per_boat", relative=False) == (
+        f"{load.difference:+.1f} (90% interval {load.low:+.1f} to {load.high:+.1f})").replace("-", "\u2212")
     returned = effect.table.loc["returned", "difference"]
     assert effect.change("returned").startswith(f"+{returned:,.0f} (90% interval")
     with pytest.raises(ParameterError, match="'arrival'.*arrivals"):
