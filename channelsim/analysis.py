@@ -145,7 +145,7 @@ def _check_outputs(outputs: Any) -> tuple[str, ...]:
 def _scenario_params(runs: Ensemble | Any, overrides: Mapping[str, Any]) -> Params:
     """The parameters a scenario (or an ensemble already run) uses, with ``overrides``."""
     if isinstance(runs, Ensemble):
-        scen = scenarios.loads(runs._scenario_toml) if runs._scenario_toml else None
+        scen = runs.scenario_definition
         overrides = runs.overrides
     else:
         scen = scenarios.get(runs) if runs is not None else None

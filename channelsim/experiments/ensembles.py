@@ -107,6 +107,13 @@ class Ensemble:
             "mean_low": data.mean() - half, "mean_high": data.mean() + half, "runs": n,
         })
 
+    @property
+    def scenario_definition(self):
+        """The :class:`~channelsim.scenarios.Scenario` the runs used (None for the defaults)."""
+        from .. import scenarios
+
+        return scenarios.loads(self._scenario_toml) if self._scenario_toml else None
+
     def daily_of(self, replicate: int) -> pd.DataFrame:
         """The daily results of one run, indexed by date, as :func:`channelsim.simulate` returns
         them (re-simulated from the run's seed if the ensemble did not keep them)."""
@@ -115,11 +122,9 @@ class Ensemble:
             return one.drop(columns="replicate").set_index("date")
         if not 0 <= replicate < self.n:
             raise ParameterError(f"replicate={replicate!r} is invalid: expected 0 to {self.n - 1}")
-        from .. import scenarios
         from ..simulation import simulate
 
-        scen = scenarios.loads(self._scenario_toml) if self._scenario_toml else None
-        return simulate(scen, days=self.days, start=self.start, seed=run_seed(self.seed, replicate),
+        return simulate(self.scenario_definition, days=self.days, start=self.start, seed=run_seed(self.seed, replicate),
                         **self.overrides)
 
     def bands(self, column: str = "arrivals", freq: str = "week",
