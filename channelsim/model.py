@@ -410,12 +410,13 @@ class ChannelModel(mesa.Model):
         price = self._price(aboard)
         t.revenue_eur = float(price.sum())
         t.price_eur = float(price.mean())
+        paid_to = np.repeat([b.gang for b in boats], [b.load for b in boats])
+        for gang, revenue in zip(gangs, np.bincount(paid_to, weights=price, minlength=len(gangs))):
+            gang.revenue_eur += float(revenue)
         pop.gang[aboard] = -1
         pop.attempts[aboard] += 1
         t.attempts = len(aboard)
         t.launches = len(boats)
-        for gang, boat in zip([gangs[b.gang] for b in boats], boats):
-            gang.revenue_eur += float(self._price(boat.people).sum())
         stopped = rng.random(len(boats)) < self.stop_risk[[b.point for b in boats]]
         seized = rng.random(len(boats)) < p.seizure_on_stop
         per_gang = np.zeros((len(gangs), 2))
@@ -430,10 +431,12 @@ class ChannelModel(mesa.Model):
                     gangs[boat.gang].stock += 1
         for g, (n, s) in enumerate(per_gang.tolist()):
             gangs[g].learn(int(n), int(s))
+        stops_at = np.bincount([b.point for b in boats if b.outcome == "stopped"],
+                               minlength=self.geo.n_points)
         for unit in self.police_units:
-            unit.stops_today = int(np.sum([b.outcome == "stopped" and b.point == unit.point for b in boats]))
+            unit.stops_today = int(stops_at[unit.point])
         self.recent_launches = self.recent_launches * np.exp(-1 / POLICE_MEMORY_DAYS) + t.launches_by_point
-        self._news(boats, attempts=True)
+        self._news(boats, aboard)
         return boats
 
     def _failed(self, slots: np.ndarray) -> None:
@@ -442,16 +445,13 @@ class ChannelModel(mesa.Model):
         pop.failures[slots] += 1
         pop.b_stop[slots] = decisions.update_beliefs(pop.b_stop[slots], 1.0, p.own_experience_weight)
 
-    def _news(self, boats: list[Boat], attempts: bool) -> None:
-        """Count today's attempts and stops per camp (what the camps will talk about)."""
-        if not attempts:
-            return
-        pop = self.population
-        for boat in boats:
-            camps = np.bincount(pop.camp[boat.people], minlength=len(self.geo.camps))
-            self.camp_news[:, 0] += camps
-            if boat.outcome == "stopped":
-                self.camp_news[:, 1] += camps
+    def _news(self, boats: list[Boat], aboard: np.ndarray) -> None:
+        """Count today's attempts and beach stops per camp (what the camps will talk about)."""
+        n_camps = len(self.geo.camps)
+        camp = self.population.camp[aboard]
+        stopped = np.repeat([b.outcome == "stopped" for b in boats], [b.load for b in boats])
+        self.camp_news[:, 0] += np.bincount(camp, minlength=n_camps)
+        self.camp_news[:, 1] += np.bincount(camp[stopped], minlength=n_camps)
 
     def _cross(self, boats: list[Boat], beaufort: float) -> None:
         """Boats at sea, in hours: inshore interceptions, the crossing, distress and rescue,
