@@ -95,32 +95,37 @@ class Output:
     compute: Callable[[pd.Series], float] = field(repr=False)
 
 
+def _total(column: str) -> Callable[[pd.Series], float]:
+    """The run summary's ``column``, as a float."""
+    return lambda s: float(s[column])
+
+
 #: Outputs a target can name in its ``output`` column; each is computed from
 #: :func:`channelsim.results.summary` of the daily results within the target's window.
 OUTPUTS: dict[str, Output] = {o.name: o for o in (
     Output("arrivals", "people", "People landed in the UK by small boat",
-           lambda s: float(s["arrivals"])),
-    Output("boats", "boats", "Boats whose people reached the UK", lambda s: float(s["boats"])),
+           _total("arrivals")),
+    Output("boats", "boats", "Boats whose people reached the UK", _total("boats")),
     Output("people_per_boat", "people/boat", "Mean people aboard the boats that reached the UK",
-           lambda s: float(s["people_per_boat"])),
+           _total("people_per_boat")),
     Output("attempts", "people", "Crossing attempts (people setting off)",
-           lambda s: float(s["attempts"])),
+           _total("attempts")),
     Output("stopped", "people", "Attempts stopped by French police (beach and sea)",
-           lambda s: float(s["stopped"])),
+           _total("stopped")),
     Output("stopped_share", "share", "Share of attempts stopped by French police",
-           lambda s: float(s["stopped_share"])),
+           _total("stopped_share")),
     Output("deaths", "people", "Deaths at sea and in the crush aboard",
-           lambda s: float(s["deaths"])),
+           _total("deaths")),
     Output("rescued", "people", "People aboard boats in distress who survived",
-           lambda s: float(s["rescued"])),
+           _total("rescued")),
     Output("crossable_days", "days", "Days with wind below Beaufort 7",
-           lambda s: float(s["crossable_days"])),
+           _total("crossable_days")),
     Output("uncrossable_days", "days", "Days with wind of Beaufort 7 or more",
            lambda s: float(s["days"] - s["crossable_days"])),
     Output("arrivals_per_week", "people/week", "Mean arrivals per week over the window",
            lambda s: float(s["arrivals"]) * 7.0 / float(s["days"])),
     Output("mean_in_camps", "people", "Mean number of people waiting on the French coast",
-           lambda s: float(s["mean_in_camps"])),
+           _total("mean_in_camps")),
 )}
 
 

@@ -275,10 +275,12 @@ class ChannelModel(mesa.Model):
         self.population.check()
 
     # ------------------------------------------------------------------------ phases
-    def _camp_beliefs(self) -> dict[str, np.ndarray]:
-        """Mean beliefs in each camp (word of mouth for newcomers); priors where a camp is empty."""
+    def _camp_beliefs(self, idx: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Mean beliefs in each camp (word of mouth for newcomers); priors where a camp is empty.
+        ``idx`` are the people in camps, when the caller already has them."""
         pop, p = self.population, self.params
-        idx = pop.where(State.IN_CAMP)
+        if idx is None:
+            idx = pop.where(State.IN_CAMP)
         n_camps = len(self.geo.camps)
         n = np.bincount(pop.camp[idx], minlength=n_camps)
         prior = {"stop": p.prior_stop_belief, "death": p.prior_death_belief, "return": 0.0, "admit": 0.0}
@@ -565,7 +567,7 @@ class ChannelModel(mesa.Model):
                 w = p.belief_learning_rate * asked
                 pop.b_admit[idx] = decisions.update_beliefs(pop.b_admit[idx], obs_adm[camp], w)
         self.camp_news *= np.exp(-1.0 / CAMP_MEMORY_DAYS)
-        self.camp_beliefs = self._camp_beliefs()
+        self.camp_beliefs = self._camp_beliefs(idx)
 
     def _record(self) -> None:
         pop, t = self.population, self.tally
