@@ -27,9 +27,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from . import decisions
 from .params import ParameterError, Params, parse_date, spec
-from .population import State
 
 __all__ = [
     "Policy", "OneInOneOut", "SafeRoutes", "BeachPatrols", "SeaInterceptions",
@@ -107,32 +105,9 @@ class Policy:
 
 # ----------------------------------------------------------------------------- the legal route
 def admit_from_queue(model, n: int) -> int:
-    """Admit up to ``n`` legal-route applicants in the order they applied.
-
-    Each candidate passes security checks except for a ``security_refusal_share``; refused
-    candidates go back to the camps and cannot apply again. Only people who never attempted an
-    irregular crossing are ever in the queue. Returns the number admitted.
-    """
-    if n <= 0:
-        return 0
-    pop, p, rng = model.population, model.params, model.rng
-    queue = pop.where(State.APPLICANT)
-    if len(queue) == 0:
-        return 0
-    queue = queue[np.argsort(pop.since[queue], kind="stable")]
-    refused = rng.random(len(queue)) < p.security_refusal_share
-    accepted = np.flatnonzero(~refused)[:n]
-    last = accepted[-1] if len(accepted) == n else len(queue) - 1
-    considered = queue[: last + 1]
-    admitted = queue[accepted]
-    turned_down = considered[refused[: last + 1]]
-    assert not np.any(pop.attempts[admitted]), "an irregular entrant reached the legal route"
-    pop.state[turned_down] = State.IN_CAMP
-    pop.refused[turned_down] = True
-    model.camp_news[:, 6] += np.bincount(pop.camp[admitted], minlength=len(model.geo.camps))
-    pop.remove(admitted, State.ADMITTED)
-    model.tally.admitted += len(admitted)
-    return len(admitted)
+    """Admit up to ``n`` legal-route applicants in the order they applied, after security
+    checks (:meth:`channelsim.world.casework.Casework.admit_from_queue`); returns how many."""
+    return model.admit_from_queue(n)
 
 
 # ----------------------------------------------------------------------------- the pilot
@@ -172,8 +147,6 @@ class OneInOneOut(Policy):
         self.returned_this_week = 0
         self.owed_admissions = 0.0
         self._announced = False
-        self.total_returned = 0
-        self.total_admitted = 0
 
     def _roll_week(self, date: dt.date) -> None:
         week = date.isocalendar()[:2]
@@ -191,59 +164,45 @@ class OneInOneOut(Policy):
         the announced rate (returns a week over recent arrivals a week), as far as
         ``news_weight`` lets news move beliefs; and hear that a legal route opens."""
         self._announced = True
-        pop, p = model.population, model.params
         recent = max(model.recent_weekly_arrivals(), 1.0)
-        announced = min(1.0, self.weekly_return_cap / recent)
-        idx = pop.where(State.IN_CAMP)
-        pop.b_return[idx] = decisions.update_beliefs(pop.b_return[idx], announced, p.news_weight)
-        eligible = max(int(np.count_nonzero(pop.attempts[idx] == 0)), 1)
-        admit = min(1.0, self.weekly_return_cap * self.admissions_per_return / eligible)
-        pop.b_admit[idx] = decisions.update_beliefs(pop.b_admit[idx], admit, p.news_weight)
-        model.announced_return_rate = announced
+        model.announce("return", min(1.0, self.weekly_return_cap / recent))
+        eligible = max(model.casework.eligible_in_camps(), 1)
+        model.announce("admit", min(1.0, self.weekly_return_cap * self.admissions_per_return / eligible))
 
     def on_landed(self, model, landed: np.ndarray) -> None:
+        """Detain people who landed, up to the free detention places and what is left of this
+        week's cap (the weekly return cap binds here first, on detention)."""
         self._roll_week(model.date)
-        pop = model.population
-        free = self.detention_places - pop.count(State.DETAINED)
+        free = self.detention_places - model.casework.in_detention()
         room = min(len(landed), free, self.weekly_return_cap - self.detained_this_week)
         if room <= 0:
             return
         order = model.rng.permutation(landed)
         if self.detention_rule == "returnees_first":
-            order = order[np.argsort(~pop.returnee[order], kind="stable")]
+            order = order[np.argsort(~model.casework.returnees(order), kind="stable")]
         chosen = order[:room]
-        pop.state[chosen] = State.DETAINED
+        model.detain(chosen)
         due = model.steps + self.referral_days + self.answer_days
         self._due.extend((due, int(s)) for s in chosen)
         self.detained_this_week += room
-        model.tally.detained += room
 
     def on_day_end(self, model) -> None:
+        """Return the people whose answer from France has arrived, within this week's cap
+        (the cap binds again here, on returns), then admit the legal-route applicants owed."""
         if self.model is None or not self._due and self.owed_admissions < 1:
             return
         self._roll_week(model.date)
-        pop, p = model.population, model.params
         back = []
         while self._due and self._due[0][0] <= model.steps and \
                 self.returned_this_week + len(back) < self.weekly_return_cap:
             back.append(self._due.popleft()[1])
         if back:
-            slots = np.array(back, dtype=np.int64)
-            pop.state[slots] = State.IN_CAMP
-            pop.returnee[slots] = True
-            pop.gang[slots] = -1
-            pop.failures[slots] += 1
-            pop.b_return[slots] = decisions.update_beliefs(pop.b_return[slots], 1.0, p.own_experience_weight)
-            model.camp_news[:, 4] += np.bincount(pop.camp[slots], minlength=len(model.geo.camps))
+            model.return_to_france(np.array(back, dtype=np.int64))
             self.returned_this_week += len(back)
-            self.total_returned += len(back)
-            model.tally.returned += len(back)
             self.owed_admissions += len(back) * self.admissions_per_return
         owed = int(math.floor(self.owed_admissions + 1e-9))
         if owed:
-            admitted = admit_from_queue(model, owed)
-            self.owed_admissions -= admitted
-            self.total_admitted += admitted
+            self.owed_admissions -= model.admit_from_queue(owed)
 
 
 @dataclass
@@ -267,7 +226,7 @@ class SafeRoutes(Policy):
         if not self.active(model.date):
             return
         self._owed += self.per_week / 7.0
-        self._owed -= admit_from_queue(model, int(math.floor(self._owed + 1e-9)))
+        self._owed -= model.admit_from_queue(int(math.floor(self._owed + 1e-9)))
         self._owed = min(self._owed, self.per_week)  # no backlog beyond a week when nobody applies
 
 

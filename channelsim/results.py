@@ -1,8 +1,11 @@
-"""Results: aggregation of the daily table by week, month and year, and run summaries.
+"""Results: what each daily column means, its aggregation by week, month and year, and run
+summaries.
 
-Each daily column is a flow (summed over a period), a level (averaged), or a ratio that is
-recomputed from its flows (people per boat = people aboard / boats; price = revenue / attempts),
-never averaged from daily ratios.
+Each daily column is declared once, with the module that produces it
+(:class:`channelsim.world.base.Result`: unit, kind, description); :data:`COLUMNS` gathers them.
+A flow is summed over a period, a level averaged, a ratio recomputed from its flows (people per
+boat = people aboard / boats; price = revenue / attempts), never averaged from daily ratios, and
+a flag counts the days it holds.
 """
 
 from __future__ import annotations
@@ -10,15 +13,36 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["aggregate", "summary", "LEVELS", "FREQUENCIES"]
+from .geography import geography
+from .world import MODULES, Result
 
+__all__ = ["aggregate", "summary", "COLUMNS", "DAILY_COLUMNS", "LEVELS", "RATIOS", "FREQUENCIES",
+           "Result", "unit"]
+
+#: The daily result columns declared by the modules, in the order of the daily table.
+DAILY_COLUMNS: dict[str, Result] = {r.name: r for module in MODULES for r in module.RESULTS}
+
+
+def _launch_columns() -> dict[str, Result]:
+    return {f"launches_{name}": Result(f"launches_{name}", "boats", "flow",
+                                       f"boats launched at {name}, including those stopped")
+            for name in geography().points.name}
+
+
+#: Every column of the daily results table, name -> :class:`Result` (unit, kind, description):
+#: the modules' columns, then boats launched at each crossing point (``launches_<point>``).
+COLUMNS: dict[str, Result] = {**DAILY_COLUMNS, **_launch_columns()}
 #: Columns that describe a state at the end of a day: averaged over a period.
-LEVELS = frozenset({
-    "in_camps", "booked", "boats_in_stock", "legal_queue", "in_detention", "beaufort",
-    "bf_utilisation", "belief_stop", "belief_death", "belief_return",
-})
-#: Ratios recomputed from flows: column -> (numerator weight column, denominator column).
-RATIOS = {"people_per_boat": "boats", "price_eur": "attempts"}
+LEVELS = frozenset(name for name, r in COLUMNS.items() if r.kind == "level")
+#: Ratios recomputed from flows: column -> the flow that weights it.
+RATIOS = {name: r.weight for name, r in COLUMNS.items() if r.kind == "ratio"}
+FLAGS = frozenset(name for name, r in COLUMNS.items() if r.kind == "flag")
+
+
+def unit(name: str) -> str:
+    """The unit of result column ``name`` ("" if it is not a daily column)."""
+    r = COLUMNS.get(name)
+    return r.unit if r is not None else ""
 FREQUENCIES = {"day": "D", "week": "W-SUN", "month": "MS", "year": "YS"}
 
 
@@ -44,8 +68,8 @@ def aggregate(daily: pd.DataFrame, freq: str = "week") -> pd.DataFrame:
     for col, weight in RATIOS.items():
         if col in df:
             df[col] = df[col] * df[weight]
-    if "crossable" in df:
-        df["crossable"] = df["crossable"].astype(int)
+    for col in FLAGS & set(df.columns):
+        df[col] = df[col].astype(int)
     grouped = df.resample(rule)
     sums = grouped.sum(numeric_only=True)
     out = sums

@@ -44,7 +44,7 @@ def _check_weather_covers(model: ChannelModel, days: int) -> None:
     first missing day."""
     from .weather import SeriesWeather
 
-    w = model.weather
+    w = model.weather.process
     if isinstance(w, SeriesWeather):
         end = model.start + dt.timedelta(days=days - 1)
         if model.start < w.first or end > w.last:

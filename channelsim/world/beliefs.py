@@ -1,0 +1,169 @@
+"""Beliefs: what the camps hear about the crossing, and how people learn from it.
+
+Everyone waiting on the coast holds four beliefs (population columns ``b_stop``, ``b_death``,
+``b_return``, ``b_admit``): the perceived chances of being stopped, of dying at sea, of being
+returned from the UK and of being admitted through a legal route. They move in three ways:
+
+* **camp news** (:class:`CampNews`): each camp keeps decaying counts of what happened to its
+  people lately; every evening each belief moves toward the rate its camp observed, as one row
+  of :data:`BELIEF_RULES` says (numerator / denominator, softened by the smugglers' reassurance);
+* **own experience** (:meth:`Beliefs.experience`): a person stopped, or returned, updates at once;
+* **announcements** (:meth:`Beliefs.hear_announcement`): a policy's news moves everyone in the
+  camps toward an announced rate, as far as ``news_weight`` lets news move beliefs.
+
+Newcomers take their camp's mean beliefs (word of mouth, :meth:`Beliefs.for_newcomers`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import decisions
+from ..population import State
+from .base import Module, Result
+
+__all__ = ["CampNews", "BeliefRule", "BELIEF_RULES", "Beliefs", "CAMP_MEMORY_DAYS"]
+
+CAMP_MEMORY_DAYS = 30.0  #: how long a camp remembers what happened to its people (e-folding, days)
+
+
+class CampNews:
+    """What each camp has seen lately: decaying counts of its people's attempts, stops, deaths,
+    landings, returns, applications and admissions (one row per kind of news, one column per
+    camp), e.g. ``news.count("stopped")``."""
+
+    KINDS = ("attempts", "stopped", "deaths", "landed", "returned", "applied", "admitted")
+
+    def __init__(self, n_camps: int, memory_days: float = CAMP_MEMORY_DAYS) -> None:
+        self.n_camps = n_camps
+        self.memory_days = memory_days
+        self._row = {kind: i for i, kind in enumerate(self.KINDS)}
+        self.counts = np.zeros((len(self.KINDS), n_camps))
+
+    def count(self, kind: str) -> np.ndarray:
+        """The decaying count of ``kind`` in each camp (a view: do not write to it)."""
+        return self.counts[self._row[kind]]
+
+    def record(self, kind: str, camps: np.ndarray) -> None:
+        """People from ``camps`` (one camp index per person) lived through ``kind`` today."""
+        if kind not in self._row:
+            raise KeyError(f"unknown news {kind!r}: expected one of {', '.join(self.KINDS)}")
+        self.counts[self._row[kind]] += np.bincount(camps, minlength=self.n_camps)
+
+    def rate(self, numerator: str, denominator: str) -> tuple[np.ndarray, np.ndarray]:
+        """``numerator / denominator`` in each camp (0 where nothing was seen), and where
+        something was seen (denominator > 0)."""
+        den = self.count(denominator)
+        num = self.count(numerator)
+        return np.divide(num, den, out=np.zeros_like(den), where=den > 0), den > 0
+
+    def decay(self) -> None:
+        """A day passes: older news weighs less."""
+        self.counts *= np.exp(-1.0 / self.memory_days)
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        return {kind: self.count(kind).copy() for kind in self.KINDS}
+
+
+@dataclass(frozen=True)
+class BeliefRule:
+    """A belief moves toward ``numerator / denominator`` of its camp's news; with ``reassured``
+    the smugglers' reassurance cancels a share of the bad news."""
+
+    belief: str
+    numerator: str
+    denominator: str
+    reassured: bool
+
+
+#: How each belief learns from camp news.
+BELIEF_RULES: tuple[BeliefRule, ...] = (
+    BeliefRule("stop", "stopped", "attempts", reassured=True),
+    BeliefRule("death", "deaths", "attempts", reassured=True),
+    BeliefRule("return", "returned", "landed", reassured=True),
+    BeliefRule("admit", "admitted", "applied", reassured=False),
+)
+BELIEFS = ("stop", "death", "return", "admit")
+
+
+class Beliefs(Module):
+    """Camp news and learning."""
+
+    OWNS = ("b_stop", "b_death", "b_return", "b_admit")
+    RESULTS = (
+        Result("belief_stop", "share", "level", "mean perceived chance of being stopped, in camps", dtype=float),
+        Result("belief_death", "share", "level", "mean perceived chance of dying at sea, in camps", dtype=float),
+        Result("belief_return", "share", "level", "mean perceived chance of being returned, in camps", dtype=float),
+    )
+    DAY = "evening: camps talk, beliefs move toward what happened to their people lately"
+
+    def __init__(self, model) -> None:
+        super().__init__(model)
+        self.news = CampNews(len(model.geo.camps))
+        self.camp_means = self._camp_means(np.empty(0, dtype=np.int64))
+
+    # ----------------------------------------------------------------- news and experience
+    def record(self, kind: str, slots: np.ndarray) -> None:
+        """The camps of the people at ``slots`` hear that ``kind`` happened to them."""
+        self.news.record(kind, self.model.population.camp[slots])
+
+    def experience(self, belief: str, slots: np.ndarray, weight: float | None = None) -> None:
+        """The people at ``slots`` lived through it themselves: ``belief`` moves toward 1 by
+        ``own_experience_weight`` (or ``weight``)."""
+        column = getattr(self.model.population, "b_" + belief)
+        w = self.model.params.own_experience_weight if weight is None else weight
+        column[slots] = decisions.update_beliefs(column[slots], 1.0, w)
+
+    def hear_announcement(self, belief: str, rate: float) -> None:
+        """Everyone in the camps hears an announced ``rate`` for ``belief`` and moves toward it
+        as far as ``news_weight`` lets news move beliefs."""
+        pop = self.model.population
+        idx = pop.where(State.IN_CAMP)
+        column = getattr(pop, "b_" + belief)
+        column[idx] = decisions.update_beliefs(column[idx], rate, self.model.params.news_weight)
+
+    # ----------------------------------------------------------------- the evening
+    def learn(self, in_camp: np.ndarray) -> None:
+        """Camps talk: each belief moves toward its camp's observed rate (:data:`BELIEF_RULES`),
+        then the news decays and the camps' mean beliefs are taken for tomorrow's newcomers.
+        ``in_camp`` are the people in camps this evening."""
+        pop, p = self.model.population, self.model.params
+        if len(in_camp) and p.belief_learning_rate > 0:
+            camp = pop.camp[in_camp]
+            for rule in BELIEF_RULES:
+                observed, heard = self.news.rate(rule.numerator, rule.denominator)
+                heard = heard[camp]
+                if not heard.any():
+                    continue
+                column = getattr(pop, "b_" + rule.belief)
+                reassurance = p.smuggler_reassurance if rule.reassured else 0.0
+                column[in_camp] = decisions.update_beliefs(
+                    column[in_camp], observed[camp], p.belief_learning_rate * heard, reassurance)
+        self.news.decay()
+        self.camp_means = self._camp_means(in_camp)
+
+    def _camp_means(self, in_camp: np.ndarray) -> dict[str, np.ndarray]:
+        """Mean beliefs in each camp (word of mouth for newcomers); priors where a camp is empty."""
+        pop, p = self.model.population, self.model.params
+        n_camps = self.news.n_camps
+        n = np.bincount(pop.camp[in_camp], minlength=n_camps)
+        prior = {"stop": p.prior_stop_belief, "death": p.prior_death_belief, "return": 0.0, "admit": 0.0}
+        out = {}
+        for key, default in prior.items():
+            tot = np.bincount(pop.camp[in_camp], weights=getattr(pop, "b_" + key)[in_camp],
+                              minlength=n_camps)
+            out[key] = np.where(n > 0, tot / np.maximum(n, 1), default)
+        return out
+
+    def for_newcomers(self, camps: np.ndarray) -> dict[str, np.ndarray]:
+        """The beliefs people joining ``camps`` pick up: their camp's mean as of last evening."""
+        return {key: values[camps] for key, values in self.camp_means.items()}
+
+    def record_results(self, in_camp: np.ndarray) -> None:
+        pop, t = self.model.population, self.model.tally
+        if len(in_camp):
+            t.belief_stop = float(pop.b_stop[in_camp].mean())
+            t.belief_death = float(pop.b_death[in_camp].mean())
+            t.belief_return = float(pop.b_return[in_camp].mean())

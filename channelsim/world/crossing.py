@@ -1,0 +1,195 @@
+"""Crossing: boats at sea, hour by hour, from launch to landing.
+
+Boats leave between midnight and 08:00 (:data:`LAUNCH_WINDOW_HOURS`). At sea, people may die in
+the crush of an overloaded boat; while in force, French interceptions stop a share of the boats
+in the inshore band (:meth:`Policing.intercept`). The others cross at ``boat_speed_kmh``: a boat
+may get into distress (an hourly hazard growing with overloading and wind,
+:func:`decisions.distress_probability`); people rescued in French waters are brought back to
+France. In UK waters each boat is found after a geometric number of hours and picked up by the
+first :class:`BorderForceVessel` free (a vessel is tasked: it takes the people aboard and lands
+them at Dover, trip after trip), or it reaches a beach unassisted. The people who reach the UK
+are LANDED, for the casework (:mod:`channelsim.world.casework`) to act on.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+from mesa.discrete_space import CellAgent
+
+from .. import decisions
+from ..population import State
+from .base import Module, Result
+
+__all__ = ["BorderForceVessel", "Crossing", "LAUNCH_WINDOW_HOURS"]
+
+LAUNCH_WINDOW_HOURS = 8.0  #: boats leave between midnight and 08:00 (night departures)
+
+
+class BorderForceVessel(CellAgent):
+    """A UK Border Force vessel: finds boats in UK waters, takes people aboard and lands them
+    at Dover, trip after trip, as long as the day's boats keep coming."""
+
+    def __init__(self, model: mesa.Model) -> None:
+        super().__init__(model)
+        self.cell = model.landing_cells[model.geo.dover]
+        self.free_at = 0.0  #: hour from which the vessel is free today
+        self.people_today = 0  #: people taken aboard today
+        self.busy_hours_today = 0.0
+
+    def start_day(self) -> None:
+        self.free_at = 0.0
+        self.people_today = 0
+        self.busy_hours_today = 0.0
+        self.cell = self.model.landing_cells[self.model.geo.dover]
+
+    def pick_up(self, boat, hour: float, cell) -> float:
+        """Take a boat's people aboard at ``hour``, in as many trips to Dover as its load needs;
+        returns the hour the vessel is free again."""
+        p = self.model.params
+        trips = max(1, math.ceil(boat.load / p.bf_capacity_per_trip))
+        self.people_today += len(boat.people)  # the living: people who died aboard are not landed
+        self.busy_hours_today += trips * p.bf_trip_hours
+        self.free_at = hour + trips * p.bf_trip_hours
+        self.cell = cell
+        return self.free_at
+
+
+class Crossing(Module):
+    """Boats at sea, distress and rescue, Border Force, landings."""
+
+    OWNS = ()
+    RESULTS = (
+        Result("arrivals", "people", "flow", "people landed in the UK by small boat"),
+        Result("boats", "boats", "flow", "boats whose people reached the UK"),
+        Result("people_per_boat", "people/boat", "ratio",
+               "mean people aboard the boats that reached the UK (0 if none)", weight="boats", dtype=float),
+        Result("deaths", "people", "flow", "people who died at launch, at sea or in an interception"),
+        Result("rescued", "people", "flow", "people aboard boats in distress who survived"),
+        Result("unassisted", "boats", "flow", "boats that reached a beach without being picked up"),
+        Result("bf_people", "people", "flow", "people taken aboard Border Force vessels"),
+        Result("bf_busy_hours", "vessel-hours", "flow", "vessel-hours of Border Force work", dtype=float),
+        Result("bf_utilisation", "share", "level",
+               "busy hours / (vessels x 24); above 1 when crews work past midnight", dtype=float),
+    )
+    DAY = ("morning: Border Force puts its fleet on task; night and early morning: boats cross, "
+           "in hours: the crush aboard, interceptions, distress and rescue, pick-ups, landings")
+
+    @property
+    def vessels(self) -> list[BorderForceVessel]:
+        return list(self.model.agents_by_type.get(BorderForceVessel, ()))
+
+    def muster_vessels(self) -> None:
+        """Border Force puts today's fleet on task."""
+        m = self.model
+        vessels = self.vessels
+        for vessel in vessels[m.levers.bf_vessels:]:
+            vessel.remove()
+        for _ in range(m.levers.bf_vessels - len(vessels)):
+            BorderForceVessel(m)
+
+    def cross(self, boats: list, beaufort: float) -> None:
+        """The boats launched and not stopped on the beach cross, in hours."""
+        at_sea = [b for b in boats if b.outcome != "stopped"]
+        self._set_off(at_sea)
+        m = self.model
+        speed = m.params.boat_speed_kmh
+        crossing = sorted((b for b in at_sea if b.outcome == "launched"),
+                          key=lambda b: b.launch_hour + m.geo.median_km[b.point] / speed)
+        vessels = self.vessels
+        for v in vessels:
+            v.start_day()
+        for boat in crossing:
+            self._cross_one(boat, beaufort, vessels)
+        self._record(vessels)
+
+    def _set_off(self, at_sea: list) -> None:
+        """Each boat leaves at an hour of the launch window; some aboard may die in the crush;
+        boats crossing the inshore band may be intercepted."""
+        m = self.model
+        rng = m.rng
+        for boat in at_sea:
+            boat.launch_hour = float(rng.uniform(0.0, LAUNCH_WINDOW_HOURS))
+            crush = int(rng.binomial(boat.load, decisions.crush_probability(boat.load, m.params)))
+            if crush:
+                self.die(boat, crush)
+            m.policing.intercept(boat)
+
+    def _cross_one(self, boat, beaufort: float, vessels: list[BorderForceVessel]) -> None:
+        """One boat's crossing: found in UK waters and picked up, or in distress, or landed."""
+        m = self.model
+        p, geo, rng = m.params, m.geo, m.rng
+        speed = p.boat_speed_kmh
+        t_uk = boat.launch_hour + geo.median_km[boat.point] / speed
+        t_beach = boat.launch_hour + geo.route_km[boat.point] / speed
+        pick_hour, vessel = np.inf, None
+        detect = p.bf_detection_per_hour
+        if vessels and detect > 0:
+            found = t_uk + (rng.geometric(detect) - 0.5 if detect < 1 else 0.0)
+            vessel = min(vessels, key=lambda v: v.free_at)  # the first free vessel is tasked
+            pick_hour = max(found, vessel.free_at)
+        end = min(pick_hour, t_beach)
+        hours = end - boat.launch_hour
+        boat.end_hour = end
+        if rng.random() < decisions.distress_probability(len(boat.people), beaufort, hours, p):
+            if self._distress(boat, hours, t_uk):
+                return
+        if not len(boat.people):  # everyone aboard died: nobody to pick up or to land
+            boat.outcome = "lost"
+            return
+        if pick_hour <= t_beach:
+            boat.outcome = "picked_up"
+            xy = geo.on_route(boat.point, (pick_hour - boat.launch_hour) * speed)
+            vessel.pick_up(boat, pick_hour, m.grid[geo.cell_of(xy)])
+        else:
+            boat.outcome = "landed"
+            m.tally.unassisted += 1
+        self._land(boat)
+
+    def _distress(self, boat, hours: float, t_uk: float) -> bool:
+        """A boat in distress: some aboard may die, the others are rescued. Returns True if
+        the rescue was in French waters (the people are brought back to France)."""
+        m = self.model
+        rng = m.rng
+        when = boat.launch_hour + rng.uniform(0.0, hours)
+        dead = int(rng.binomial(len(boat.people), m.params.death_share_in_distress))
+        if dead:
+            self.die(boat, dead)
+        m.tally.rescued += len(boat.people)
+        if when < t_uk:
+            boat.outcome = "rescued_fr"
+            boat.end_hour = when
+            m.demand.back_in_camp(boat.people)
+            return True
+        return False
+
+    def _land(self, boat) -> None:
+        """The living aboard reach the UK."""
+        m = self.model
+        t = m.tally
+        m.population.state[boat.people] = State.LANDED
+        t.arrivals += len(boat.people)
+        if len(boat.people):
+            t.boats += 1
+            t.people_per_boat += boat.load
+
+    def die(self, boat, n: int) -> None:
+        """``n`` people aboard ``boat`` die; the camp they came from hears of it."""
+        m = self.model
+        dead = m.rng.choice(boat.people, size=min(n, len(boat.people)), replace=False)
+        m.beliefs.record("deaths", dead)
+        boat.deaths += len(dead)
+        m.tally.deaths += len(dead)
+        boat.people = np.setdiff1d(boat.people, dead, assume_unique=True)
+        m.population.remove(dead, State.DEAD)
+
+    def _record(self, vessels: list[BorderForceVessel]) -> None:
+        m = self.model
+        t = m.tally
+        t.people_per_boat = t.people_per_boat / t.boats if t.boats else 0.0
+        t.bf_people = sum(v.people_today for v in vessels)
+        t.bf_busy_hours = sum(v.busy_hours_today for v in vessels)
+        t.bf_utilisation = t.bf_busy_hours / (24.0 * len(vessels)) if vessels else 0.0
+        m.beliefs.record("landed", m.population.where(State.LANDED))

@@ -1,0 +1,88 @@
+"""Demand: people reaching the French coast, and what each of them chooses every day.
+
+New arrivals are drawn each morning (a seasonal Poisson rate, :func:`decisions.seasonal_inflow_rate`),
+join a camp, and pick up their camp's beliefs. Everyone waiting then chooses between waiting,
+paying a gang for a place, applying to the legal route and leaving (a multinomial logit,
+:func:`decisions.migrant_utilities`); who pays is booked with a gang (:meth:`Gangs.take_bookings`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import decisions
+from ..decisions import Option
+from ..population import State
+from .base import Module, Result
+
+__all__ = ["Demand"]
+
+
+class Demand(Module):
+    """People reaching the coast, choosing, giving up."""
+
+    OWNS = ("state", "camp", "pull", "arrived", "since", "failures")
+    RESULTS = (
+        Result("inflow", "people", "flow", "people arriving on the French coast"),
+        Result("left", "people", "flow", "people who gave up and left the coast"),
+        Result("in_camps", "people", "level", "people waiting on the French coast at day's end"),
+        Result("legal_applications", "people", "flow", "new applications to the legal route"),
+    )
+    DAY = ("morning: new arrivals join the camps; midday: everyone waiting chooses to wait, "
+           "pay a gang, apply to the legal route or leave")
+
+    def arrive(self) -> None:
+        """Today's arrivals on the coast (a seasonal Poisson draw)."""
+        m = self.model
+        day_of_year = m.date.timetuple().tm_yday
+        m.tally.inflow = n = int(m.rng.poisson(decisions.seasonal_inflow_rate(day_of_year, m.params)))
+        self.add_people(n, day=m.steps)
+
+    def add_people(self, n: int, day: int) -> None:
+        """``n`` people reach the coast, join a camp, and hear what the camp believes."""
+        if n <= 0:
+            return
+        m = self.model
+        p, rng = m.params, m.rng
+        camp = rng.choice(len(m.geo.camps), size=n, p=m.geo.camp_inflow_share)
+        sigma = np.sqrt(np.log1p(p.uk_pull_spread ** 2))
+        pull = p.uk_pull * rng.lognormal(-sigma ** 2 / 2, sigma, size=n)
+        m.population.add(n, camp.astype(np.int8), pull, m.beliefs.for_newcomers(camp), day)
+
+    def choose(self, crossable: bool) -> None:
+        """Everyone waiting on the coast chooses: wait, pay a gang for a place, apply to the
+        legal route, or leave. People who already paid a gang or applied to the legal route
+        only choose between waiting for it and leaving."""
+        m = self.model
+        pop, p, t = m.population, m.params, m.tally
+        idx = np.flatnonzero((pop.state == State.IN_CAMP) | (pop.state == State.APPLICANT))
+        if len(idx) == 0:
+            return
+        committed = (pop.gang[idx] >= 0) | (pop.state[idx] == State.APPLICANT)
+        u = decisions.migrant_utilities(
+            pull=pop.pull[idx], belief_stop=pop.b_stop[idx], belief_death=pop.b_death[idx],
+            belief_return=pop.b_return[idx], belief_admit=pop.b_admit[idx],
+            price_eur=m.gangs.price(idx), failures=pop.failures[idx],
+            months_waiting=(m.steps - pop.arrived[idx]) / 30.44, booked=committed,
+            eligible=(pop.attempts[idx] == 0) & ~pop.refused[idx],
+            crossable=crossable and m.gangs.any(), route_open=m.levers.route_open,
+            p=p, pull_factor=m.levers.pull_factor)
+        choice = decisions.choose(u, m.rng)
+        book = idx[choice == Option.CROSS]
+        pop.since[book] = m.steps
+        m.gangs.take_bookings(book)
+        apply = idx[choice == Option.APPLY]
+        m.casework.apply(apply)
+        t.legal_applications = len(apply)
+        leave = idx[choice == Option.LEAVE]
+        t.left = len(leave)
+        pop.remove(leave, State.LEFT)
+
+    def back_in_camp(self, slots: np.ndarray) -> None:
+        """People stopped, or brought back, are in camp again: one more failure, and they
+        learn that boats are stopped."""
+        self.model.population.failures[slots] += 1
+        self.model.beliefs.experience("stop", slots)
+
+    def record_results(self, in_camp: np.ndarray) -> None:
+        self.model.tally.in_camps = len(in_camp)
