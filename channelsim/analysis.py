@@ -38,6 +38,7 @@ from . import scenarios
 from .experiments import Ensemble, compare, ensemble, open_executor, output_names, run_totals
 from .model import as_date
 from .params import ParameterError, Params, spec
+from .results import COLUMNS
 from .simulation import check_days
 
 if TYPE_CHECKING:
@@ -57,14 +58,20 @@ EFFECT_OUTPUTS: tuple[str, ...] = (
     "net_effect",
 )
 
-#: Unit of each output of :data:`EFFECT_OUTPUTS` (totals over the window).
+def _output_unit(name: str) -> str:
+    """The unit of an output total, from the result column it totals (a level's total is
+    its daily mean; ``mean_in_camps`` is the mean of ``in_camps``)."""
+    column = COLUMNS.get("in_camps" if name == "mean_in_camps" else name)
+    if column is None:
+        return ""
+    return f"{column.unit} (daily mean)" if column.kind == "level" else column.unit
+
+
+#: Unit of each output of :data:`EFFECT_OUTPUTS` (totals over the window), from the result
+#: columns' declarations (:data:`channelsim.results.COLUMNS`).
 OUTPUT_UNITS: dict[str, str] = {
-    "arrivals": "people", "attempts": "attempts", "deaths": "people",
-    "deaths_per_1000_attempts": "deaths/1000 attempts", "people_per_boat": "people/boat",
-    "boats": "boats", "stopped": "people", "intercepted_sea": "people", "rescued": "people",
-    "left": "people", "mean_in_camps": "people (daily mean)", "revenue_eur": "EUR",
-    "detained": "people", "returned": "people", "admitted": "people", "recrossed": "people",
-    "legal_applications": "people", "legal_queue": "people (daily mean)", "net_effect": "people",
+    **{name: _output_unit(name) for name in EFFECT_OUTPUTS},
+    "deaths_per_1000_attempts": "deaths/1000 attempts",
 }
 
 #: Outputs computed from a run's totals rather than read from them.

@@ -67,7 +67,7 @@ import numpy as np
 import pandas as pd
 
 from .params import ParameterError, Params, spec
-from .results import summary
+from .results import COLUMNS, summary
 
 __all__ = [
     "OUTPUTS", "DEFAULT_PARAMETERS", "TargetsError", "CalibrationResult", "load_targets",
@@ -102,22 +102,19 @@ def _total(column: str) -> Callable[[pd.Series], float]:
 
 #: Outputs a target can name in its ``output`` column; each is computed from
 #: :func:`channelsim.results.summary` of the daily results within the target's window.
+def _column_output(column: str) -> Output:
+    """An output that totals a daily result column, with the column's unit and meaning."""
+    r = COLUMNS[column]
+    return Output(column, r.unit, r.description[:1].upper() + r.description[1:], _total(column))
+
+
+#: What a calibration target can be compared with: totals of result columns (units and
+#: meaning from :data:`channelsim.results.COLUMNS`) and figures of the run summary.
 OUTPUTS: dict[str, Output] = {o.name: o for o in (
-    Output("arrivals", "people", "People landed in the UK by small boat",
-           _total("arrivals")),
-    Output("boats", "boats", "Boats whose people reached the UK", _total("boats")),
-    Output("people_per_boat", "people/boat", "Mean people aboard the boats that reached the UK",
-           _total("people_per_boat")),
-    Output("attempts", "people", "Crossing attempts (people setting off)",
-           _total("attempts")),
-    Output("stopped", "people", "Attempts stopped by French police (beach and sea)",
-           _total("stopped")),
+    *(_column_output(c) for c in ("arrivals", "boats", "people_per_boat", "attempts", "stopped",
+                                  "deaths", "rescued")),
     Output("stopped_share", "share", "Share of attempts stopped by French police",
            _total("stopped_share")),
-    Output("deaths", "people", "Deaths at sea and in the crush aboard",
-           _total("deaths")),
-    Output("rescued", "people", "People aboard boats in distress who survived",
-           _total("rescued")),
     Output("crossable_days", "days", "Days with wind below Beaufort 7",
            _total("crossable_days")),
     Output("uncrossable_days", "days", "Days with wind of Beaufort 7 or more",

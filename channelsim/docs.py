@@ -2,7 +2,7 @@
 
 The parameter table and the list of result columns in ODD.md are not written by hand: they are
 generated from the parameter registry (:func:`channelsim.params.parameter_table`) and from the
-model's daily tally (:data:`channelsim.model.RESULT_COLUMNS`), between marker comments::
+result columns the modules declare (:data:`channelsim.results.COLUMNS`), between marker comments::
 
     <!-- BEGIN GENERATED: parameters -->
     ...
@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import inspect
 import pathlib
 import re
 import sys
 from collections.abc import Callable
 
-from . import model
 from .geography import geography
 from .params import GROUPS, REGISTRY, parameter_table
+from .world import MODULES
 
 __all__ = ["ODD_PATH", "REGENERATE", "SECTIONS", "parameter_table_markdown",
            "result_columns_markdown", "render", "update", "main"]
@@ -71,26 +70,18 @@ def parameter_table_markdown() -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-_DOC_COMMENT = re.compile(r"^\s+(\w+)\s*:[^=]+=[^#]*#:\s*(.+?)\s*$")
-
-
-def _column_descriptions() -> dict[str, str]:
-    """The ``#:`` comment of each field of :class:`channelsim.model.Tally` (its documentation)."""
-    found = {}
-    for line in inspect.getsource(model.Tally).splitlines():
-        if m := _DOC_COMMENT.match(line):
-            found[m.group(1)] = m.group(2)
-    return found
-
-
 def result_columns_markdown() -> str:
-    """The daily result columns as Markdown: name and meaning (people unless stated)."""
-    described = _column_descriptions()
-    out = ["| Column | Meaning |", "|---|---|"]
-    for name in model.RESULT_COLUMNS:
-        out.append(f"| `{name}` | {_cell(described.get(name, '—'))} |")
+    """The daily result columns as Markdown: name, unit, kind, the module that produces it,
+    and meaning, from the modules' declarations (:data:`channelsim.results.COLUMNS`)."""
+    out = ["| Column | Unit | Kind | Module | Meaning |", "|---|---|---|---|---|"]
+    for module in MODULES:
+        where = module.__module__.rsplit(".", 1)[-1]
+        for r in module.RESULTS:
+            out.append(f"| `{r.name}` | {_cell(r.unit)} | {r.kind} | {where} | {_cell(r.description)} |")
     points = ", ".join(f"`launches_{n}`" for n in geography().points.name)
-    out += ["", f"Then one column per crossing point, boats launched there that day: {points}."]
+    out += ["", "A flow is summed over a period, a level averaged, a ratio recomputed from the flow "
+            "that weights it, a flag counts the days it holds.", "",
+            f"Then one column per crossing point, boats launched there that day (a flow): {points}."]
     return "\n".join(out) + "\n"
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from .geography import geography
 from .world import MODULES, Result
 
-__all__ = ["aggregate", "summary", "COLUMNS", "DAILY_COLUMNS", "LEVELS", "RATIOS", "FREQUENCIES",
+__all__ = ["aggregate", "summary", "SUMMARY_NAMES", "TOTAL_NAMES", "COLUMNS", "DAILY_COLUMNS", "LEVELS", "RATIOS", "FREQUENCIES",
            "Result", "unit"]
 
 #: The daily result columns declared by the modules, in the order of the daily table.
@@ -82,6 +82,18 @@ def aggregate(daily: pd.DataFrame, freq: str = "week") -> pd.DataFrame:
                                  where=out[weight].to_numpy() > 0)
     out["days"] = grouped.size()
     return out
+
+
+#: The figures :func:`summary` reports, in order.
+SUMMARY_NAMES: tuple[str, ...] = (
+    "days", "arrivals", "boats", "people_per_boat", "attempts", "stopped", "stopped_share",
+    "deaths", "rescued", "crossable_days", "days_with_arrivals", "mean_in_camps", "detained",
+    "returned", "admitted", "recrossed", "legal_applications", "net_effect",
+)
+#: The totals of a run (:func:`channelsim.experiments.run_totals`), in order: the summary,
+#: then every other numeric column (a flag is only counted, in ``crossable_days``).
+TOTAL_NAMES: tuple[str, ...] = tuple(dict.fromkeys(
+    [*SUMMARY_NAMES, *(name for name, r in COLUMNS.items() if r.kind != "flag")]))
 
 
 def summary(daily: pd.DataFrame) -> pd.Series:

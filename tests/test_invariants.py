@@ -175,8 +175,9 @@ def check_today(model: ChannelModel, record: DailyRecord) -> None:
     for name in ("b_stop", "b_death", "b_return", "b_admit"):
         beliefs = getattr(pop, name)[present]
         assert np.all((beliefs >= 0) & (beliefs <= 1)), (name, beliefs.min(), beliefs.max())
-    assert np.all((model.stop_risk >= 0) & (model.stop_risk <= 1)), model.stop_risk
-    assert (model.camp_news >= 0).all() and (model.recent_launches >= 0).all()
+    stop_risk = model.policing.stop_risk
+    assert np.all((stop_risk >= 0) & (stop_risk <= 1)), stop_risk
+    assert (model.beliefs.news.counts >= 0).all() and (model.policing.recent_launches >= 0).all()
     for gang in model.gangs:
         assert gang.stock >= 0, gang.stock
         assert 0 <= gang.stop_risk <= 1, gang.stop_risk
