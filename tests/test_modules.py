@@ -1,0 +1,118 @@
+"""The model's modules: who owns what, the result columns they declare, the public snapshot,
+the operations policies act through, and models that pickle and copy safely."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import channelsim
+from channelsim import results
+from channelsim.model import ChannelModel
+from channelsim.policies import OneInOneOut, Policy
+from channelsim.population import _COLUMNS, State
+from channelsim.world import MODULES, CampNews
+from channelsim.world.beliefs import BELIEF_RULES
+
+
+def test_every_population_column_has_exactly_one_owner():
+    owners = [c for module in MODULES for c in module.OWNS]
+    assert sorted(owners) == sorted(_COLUMNS), "a column is owned twice, or by nobody"
+
+
+def test_result_columns_are_known_without_running_and_match_a_run():
+    names = list(results.COLUMNS)
+    daily = channelsim.simulate(days=3, seed=1)
+    assert list(daily.columns) == names
+    for name, r in results.COLUMNS.items():
+        assert r.unit and r.description, name
+        assert r.kind in ("flow", "level", "ratio", "flag")
+    assert results.RATIOS == {"people_per_boat": "boats", "price_eur": "attempts"}
+    assert {"in_camps", "legal_queue", "belief_stop"} <= results.LEVELS
+    assert "arrivals" not in results.LEVELS
+    assert list(channelsim.summary(daily).index) == list(results.SUMMARY_NAMES)
+    assert channelsim.experiments.runs.output_names() == tuple(
+        channelsim.experiments.run_totals(daily))
+
+
+def test_camp_news_counts_decay_and_rates():
+    news = CampNews(3, memory_days=10.0)
+    news.record("attempts", np.array([0, 0, 0, 0, 1]))
+    news.record("stopped", np.array([0]))
+    rate, heard = news.rate("stopped", "attempts")
+    assert rate.tolist() == [0.25, 0.0, 0.0] and heard.tolist() == [True, True, False]
+    news.decay()
+    assert news.count("attempts")[0] == pytest.approx(4 * np.exp(-0.1))
+    assert news.rate("stopped", "attempts")[0][0] == pytest.approx(0.25)  # decay keeps rates
+    with pytest.raises(KeyError, match="unknown news 'arrests'"):
+        news.record("arrests", np.array([0]))
+    assert {r.belief for r in BELIEF_RULES} == {"stop", "death", "return", "admit"}
+
+
+def test_snapshot_shows_the_day_without_exposing_the_model():
+    model = channelsim.build_model("pilot_announced", start="2025-08-01", seed=3)
+    model.run_for(30)
+    snap = model.snapshot()
+    assert snap.date == dt.date(2025, 8, 30) == model.date
+    assert snap.tally["arrivals"] == model.results().arrivals.iloc[-1]
+    assert len(snap.boats) == len(model.boats_today)
+    landed = snap.boats.outcome.isin(["landed", "picked_up"])
+    assert snap.boats.aboard[landed].sum() == snap.tally["arrivals"]
+    assert snap.police.officers.sum() == pytest.approx(model.levers.officers_per_day)
+    assert snap.camps.people.sum() == snap.tally["in_camps"]
+    assert len(snap.vessels) == model.levers.bf_vessels
+    snap.stop_risk[:] = 5.0  # a copy: the model is unchanged
+    assert (model.policing.stop_risk <= 1).all()
+
+
+def test_a_policy_acts_through_the_model_operations():
+    class ReturnEveryone(Policy):
+        kind = "return_everyone"
+
+        def on_landed(self, model, landed):
+            model.detain(landed)
+
+        def on_day_end(self, model):
+            held = model.casework.in_detention()
+            if held:
+                pop = model.population
+                model.return_to_france(pop.where(State.DETAINED))
+
+    model = ChannelModel(start="2024-06-01", rng=2, policies=[ReturnEveryone()])
+    model.run_for(20)
+    daily = model.results()
+    assert daily.arrivals.sum() > 0
+    assert (daily.detained == daily.arrivals).all() and (daily.returned == daily.arrivals).all()
+    assert (daily.net_effect == 0).all()
+
+
+def test_a_model_pickles_and_a_pickled_run_continues_identically():
+    model = channelsim.build_model("pilot_announced", start="2025-07-20", seed=5)
+    pickle.dumps(ChannelModel(rng=5))
+    model.run_for(20)
+    clone = pickle.loads(pickle.dumps(model))
+    model.run_for(25)
+    clone.run_for(25)
+    pd.testing.assert_frame_equal(model.results(), clone.results())
+    assert model.results().returned.sum() > 0  # the pilot's casework crossed the pickle
+
+
+def test_a_shallow_copy_is_refused_with_a_reason():
+    model = ChannelModel(rng=1)
+    with pytest.raises(TypeError, match="cannot be copied with copy.copy"):
+        copy.copy(model)
+
+
+def test_the_pilot_cap_binds_on_detention_and_on_returns():
+    pilot = OneInOneOut(start="2025-08-04", weekly_return_cap=20, detention_places=500,
+                        referral_days=1, answer_days=1)
+    model = ChannelModel(start="2025-08-04", rng=4, policies=[pilot])
+    model.run_for(28)
+    weekly = results.aggregate(model.results(), "week")
+    assert (weekly.detained <= 20).all() and (weekly.returned <= 20).all()
+    assert weekly.returned.sum() > 0
