@@ -160,22 +160,37 @@ def _scenario_params(runs: Ensemble | Any, overrides: Mapping[str, Any]) -> Para
     return base.replace(**overrides)
 
 
+def _pilot_period(runs: Ensemble | Any, params: Params) -> tuple[dt.date | None, dt.date | None] | None:
+    """The period of the one-in-one-out pilot that the scenario's runs include (its policies
+    are the truth), or None if they run no pilot."""
+    from .policies import OneInOneOut
+
+    scen = runs.scenario_definition if isinstance(runs, Ensemble) else (
+        scenarios.get(runs) if runs is not None else None)
+    policies = scen.make_policies(params) if scen is not None else scenarios.default_policies(params)
+    pilots = [p for p in policies if isinstance(p, OneInOneOut)]
+    return (pilots[0].start, pilots[0].end) if pilots else None
+
+
 def _run_period(start: dt.date, days: int) -> tuple[dt.date, dt.date]:
     return start, start + dt.timedelta(days=days - 1)
 
 
-def _resolve_window(window: Any, params: Params, start: dt.date, days: int,
-                    policy_name: str) -> tuple[dt.date, dt.date]:
-    """The window of dates (inclusive) the runs are totalled over, checked against the runs."""
+def _resolve_window(window: Any, pilot: tuple[dt.date | None, dt.date | None] | None,
+                    start: dt.date, days: int, policy_name: str) -> tuple[dt.date, dt.date]:
+    """The window of dates (inclusive) the runs are totalled over, checked against the runs;
+    by default the period of the pilot the policy scenario runs (``pilot``)."""
     first, last = _run_period(start, days)
     runs = f"the runs, which cover {first} to {last} ({days} days)"
     if window is None:
-        lo, hi = max(params.pilot_start, first), min(params.pilot_end, last)
+        if pilot is None:
+            raise ParameterError(f"{policy_name!r} runs no one-in-one-out pilot, so it has no pilot "
+                                 f"period: pass window=(start, end) with dates inside {runs}")
+        lo, hi = max(pilot[0] or first, first), min(pilot[1] or last, last)
         if lo > hi:
             raise ParameterError(
-                f"the pilot period of {policy_name!r} (pilot_start={params.pilot_start}, "
-                f"pilot_end={params.pilot_end}) lies outside {runs}: pass window=(start, end) "
-                "with dates inside the runs")
+                f"the pilot period of {policy_name!r} ({pilot[0] or '...'} to {pilot[1] or '...'}) "
+                f"lies outside {runs}: pass window=(start, end) with dates inside the runs")
         return lo, hi
     if isinstance(window, (str, bytes)) or not isinstance(window, Sequence) or len(window) != 2:
         raise ParameterError(f"window={window!r} is invalid: expected a (start, end) pair of dates "
@@ -363,7 +378,7 @@ def policy_effect(policy: Any = "pilot_announced", counterfactual: Any = "no_pol
         n: runs of each scenario (at least 2).
         seed: root seed shared by both ensembles.
         window: ``(first, last)`` day (inclusive) to total over, inside the runs; None for the
-            policy scenario's pilot period (``pilot_start`` to ``pilot_end``) clipped to the runs.
+            period of the pilot the policy scenario runs (its one-in-one-out policy) clipped to the runs.
         days, start: the period both scenarios run over; by default the policy scenario's own.
         outputs: what to report (default :data:`EFFECT_OUTPUTS`); any run total is allowed.
         level: confidence level of the paired t-intervals.
@@ -378,19 +393,7 @@ def policy_effect(policy: Any = "pilot_announced", counterfactual: Any = "no_pol
     n = _check_runs(n)
     level = _check_level(level)
     outputs = _check_outputs(outputs)
-    policy_params = _scenario_params(policy, overrides)
-    _scenario_params(counterfactual, overrides)  # bad names and overrides fail before any run
-    if isinstance(policy, Ensemble):
-        own_start, own_days = policy.start, policy.days
-    else:
-        scen = scenarios.get(policy) if policy is not None else None
-        own_start = scen.start if scen is not None else dt.date(2024, 1, 1)
-        own_days = scen.days if scen is not None else 365
-    run_start = as_date(start) if start is not None else own_start
-    run_days = check_days(days) if days is not None else own_days
-    policy_name = policy.label if isinstance(policy, Ensemble) else str(getattr(policy, "name", policy))
-    span = _resolve_window(window, policy_params, run_start, run_days, policy_name)
-
+    run_start, run_days, span = _effect_period(policy, counterfactual, overrides, window, days, start)
     sides = {"counterfactual": counterfactual, "policy": policy}
     for side, given in sides.items():
         if isinstance(given, Ensemble):  # checked before anything runs
@@ -403,8 +406,32 @@ def policy_effect(policy: Any = "pilot_announced", counterfactual: Any = "no_pol
             for side, given in to_run.items():
                 ran[side] = ensemble(given, n, days=run_days, start=run_start, seed=seed,
                                      executor=pool, progress=progress, keep_daily=True, **overrides)
-    cf_runs, policy_runs = ran["counterfactual"], ran["policy"]
+    return _paired_effect(ran["counterfactual"], ran["policy"], span, outputs, level)
 
+
+def _effect_period(policy: Any, counterfactual: Any, overrides: Mapping[str, Any], window: Any,
+                   days: Any, start: Any) -> tuple[dt.date, int, tuple[dt.date, dt.date]]:
+    """The runs' first day and length, and the window they are totalled over (checked, with
+    the scenarios and overrides, before anything runs)."""
+    policy_params = _scenario_params(policy, overrides)
+    _scenario_params(counterfactual, overrides)  # bad names and overrides fail before any run
+    if isinstance(policy, Ensemble):
+        own_start, own_days = policy.start, policy.days
+    else:
+        scen = scenarios.get(policy) if policy is not None else None
+        own_start = scen.start if scen is not None else dt.date(2024, 1, 1)
+        own_days = scen.days if scen is not None else 365
+    run_start = as_date(start) if start is not None else own_start
+    run_days = check_days(days) if days is not None else own_days
+    policy_name = policy.label if isinstance(policy, Ensemble) else str(getattr(policy, "name", policy))
+    span = _resolve_window(window, _pilot_period(policy, policy_params), run_start, run_days,
+                           policy_name)
+    return run_start, run_days, span
+
+
+def _paired_effect(cf_runs: Ensemble, policy_runs: Ensemble, span: tuple[dt.date, dt.date],
+                   outputs: tuple[str, ...], level: float) -> PolicyEffect:
+    """Totals of both ensembles over ``span``, paired run by run, and their differences."""
     cf_tot = _window_totals(cf_runs, span, outputs)
     pol_tot = _window_totals(policy_runs, span, outputs)
     paired = cf_tot.index.intersection(pol_tot.index)
@@ -415,10 +442,8 @@ def policy_effect(policy: Any = "pilot_announced", counterfactual: Any = "no_pol
     difference = pol_tot[list(outputs)] - cf_tot[list(outputs)]
     per_run = pd.concat({"counterfactual": cf_tot[list(outputs)], "policy": pol_tot[list(outputs)],
                          "difference": difference}, axis=1, names=["series", "output"])
-
-    windowed = {"cf": dataclasses.replace(cf_runs, summary=cf_tot),
-                "pol": dataclasses.replace(policy_runs, summary=pol_tot)}
-    stats = compare(windowed["cf"], windowed["pol"], list(outputs), level=level).table
+    stats = compare(dataclasses.replace(cf_runs, summary=cf_tot),
+                    dataclasses.replace(policy_runs, summary=pol_tot), list(outputs), level=level).table
     table = pd.DataFrame({
         "unit": [OUTPUT_UNITS.get(o, "") for o in outputs],
         "counterfactual_mean": stats["baseline_mean"], "policy_mean": stats["alternative_mean"],

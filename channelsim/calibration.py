@@ -481,95 +481,126 @@ def calibrate(parameters: Sequence[str] = DEFAULT_PARAMETERS,
     table = load_targets(targets)
     if targets is None:
         table = table[table["calibrate"]]
-    n = _check_run_count(n)
+    axes = _check_fit(table, list(parameters), n, step, start, bounds, overrides)
+    fit = _Fit(axes, table, n=_check_run_count(n), seed=seed, scenario=scenario, step=step,
+               max_evaluations=max_evaluations, log=log, overrides=overrides)
+    from scipy import optimize  # the experiments extra
+
+    from .experiments import open_executor
+
+    z0 = np.array([a.z(a.origin) for a in axes])
+    fit.previous = z0
+    with open_executor(executor, fit.n) as fit.pool:  # one pool for every evaluation
+        found = optimize.least_squares(fit.residuals, z0, jac=fit.jacobian,
+                                       bounds=(fit.z_low, fit.z_high), method="trf", x_scale=1.0,
+                                       xtol=step / 10, ftol=1e-3, max_nfev=max_evaluations,
+                                       callback=fit.settled)
+        z_fit = found.x
+        runs_fit, runs_start = fit.ensemble(z_fit), fit.ensemble(z0)
+        jac = fit.jacobian(z_fit)  # from the cache: the optimiser took it at every accepted step
+    return _result(fit, z_fit, jac, runs_fit, runs_start,
+                   fit.stopped[0] if fit.stopped else str(found.message))
+
+
+def _check_fit(table: pd.DataFrame, parameters: list[str], n: Any, step: Any,
+               start: Mapping[str, float] | None, bounds: Mapping[str, tuple[float, float]] | None,
+               overrides: Mapping[str, Any]) -> list:
+    """The fitting axes of ``parameters``, after checking every input of :func:`calibrate`."""
+    _check_run_count(n)
     if not 0 < step <= 2:
         raise ParameterError(f"step={step!r} is invalid: expected a number in (0, 2] "
                              "(fitting-coordinate units: 0.2 is a 20% change)")
     fixed = [p for p in parameters if p in overrides]
     if fixed:
         raise ParameterError(f"{fixed[0]} is both fitted and fixed: drop it from the overrides")
-    axes = _axes(list(parameters), dict(start or {}), dict(bounds or {}))
+    axes = _axes(parameters, dict(start or {}), dict(bounds or {}))
     if len(table) < len(axes):
         raise ParameterError(f"fitting {len(axes)} parameters needs at least as many targets; "
                              f"got {len(table)} ({', '.join(table.index)})")
     Params(**overrides)
-    z_low = np.array([a.z(a.low) for a in axes])
-    z_high = np.array([a.z(a.high) for a in axes])
-    tol = table["tolerance"].to_numpy(float)
-    value = table["value"].to_numpy(float)
-    cache: dict[tuple[float, ...], pd.DataFrame] = {}
-    history: list[dict[str, float]] = []
+    return axes
 
-    def values(z: np.ndarray) -> dict[str, float]:
-        return {a.name: a.x(float(zi)) for a, zi in zip(axes, z)}
 
-    def ensemble(z: np.ndarray) -> pd.DataFrame:
+class _Fit:
+    """The objective of a calibration: ensembles at points of the fitting coordinates (cached:
+    the same runs at every evaluation), their scaled residuals, Jacobian and noise, and the
+    rule that stops the fit."""
+
+    def __init__(self, axes: list, table: pd.DataFrame, *, n: int, seed: int, scenario: Any,
+                 step: float, max_evaluations: int, log: Callable[[str], None] | None,
+                 overrides: Mapping[str, Any]) -> None:
+        self.axes, self.table, self.n, self.seed, self.scenario = axes, table, n, seed, scenario
+        self.step, self.max_evaluations, self.log, self.overrides = step, max_evaluations, log, overrides
+        self.z_low = np.array([a.z(a.low) for a in axes])
+        self.z_high = np.array([a.z(a.high) for a in axes])
+        self.tol = table["tolerance"].to_numpy(float)
+        self.value = table["value"].to_numpy(float)
+        self.cache: dict[tuple[float, ...], pd.DataFrame] = {}
+        self.history: list[dict[str, float]] = []
+        self.stopped: list[str] = []
+        self.previous: np.ndarray | None = None
+        self.pool: Any = None
+
+    def values(self, z: np.ndarray) -> dict[str, float]:
+        return {a.name: a.x(float(zi)) for a, zi in zip(self.axes, z)}
+
+    def ensemble(self, z: np.ndarray) -> pd.DataFrame:
         key = tuple(np.round(np.asarray(z, float), 12))
-        if key not in cache:
-            x = values(z)
-            runs = ensemble_outputs(table, n=n, seed=seed, scenario=scenario, executor=pool,
-                                    **overrides, **x)
-            cache[key] = runs
-            d = distance(runs, table)
-            history.append({**x, "distance": d})
-            if log is not None:
-                log(f"[{len(history):3d}] distance {d:10.3f}  "
-                    + "  ".join(f"{k}={v:.6g}" for k, v in x.items()))
-        return cache[key]
+        if key not in self.cache:
+            x = self.values(z)
+            runs = ensemble_outputs(self.table, n=self.n, seed=self.seed, scenario=self.scenario,
+                                    executor=self.pool, **self.overrides, **x)
+            self.cache[key] = runs
+            d = distance(runs, self.table)
+            self.history.append({**x, "distance": d})
+            if self.log is not None:
+                self.log(f"[{len(self.history):3d}] distance {d:10.3f}  "
+                         + "  ".join(f"{k}={v:.6g}" for k, v in x.items()))
+        return self.cache[key]
 
-    def residuals(z: np.ndarray) -> np.ndarray:
-        return (ensemble(z).mean().to_numpy(float) - value) / tol
+    def residuals(self, z: np.ndarray) -> np.ndarray:
+        return (self.ensemble(z).mean().to_numpy(float) - self.value) / self.tol
 
-    def jacobian(z: np.ndarray) -> np.ndarray:
-        r0 = residuals(z)
-        jac = np.empty((len(tol), len(axes)))
-        for j in range(len(axes)):
-            h = step if z[j] + step <= z_high[j] else -step
+    def jacobian(self, z: np.ndarray) -> np.ndarray:
+        r0 = self.residuals(z)
+        jac = np.empty((len(self.tol), len(self.axes)))
+        for j in range(len(self.axes)):
+            h = self.step if z[j] + self.step <= self.z_high[j] else -self.step
             zj = np.array(z, float)
             zj[j] += h
-            jac[:, j] = (residuals(zj) - r0) / h
+            jac[:, j] = (self.residuals(zj) - r0) / h
         return jac
 
-    def noise(z: np.ndarray) -> np.ndarray:
+    def noise(self, z: np.ndarray) -> np.ndarray:
         """Variance of each scaled residual due to the ensemble's own noise (s^2 / n / tol^2)."""
-        if n < 2:
-            return np.zeros(len(tol))
-        return ensemble(z).std(ddof=1).to_numpy(float) ** 2 / n / tol ** 2
+        if self.n < 2:
+            return np.zeros(len(self.tol))
+        return self.ensemble(z).std(ddof=1).to_numpy(float) ** 2 / self.n / self.tol ** 2
 
-    stopped: list[str] = []
-    z0 = np.array([a.z(a.origin) for a in axes])
-
-    previous = [z0]
-
-    def settled(intermediate_result: Any) -> None:
+    def settled(self, intermediate_result: Any) -> None:
         """Stop when a step moves no parameter by more than a tenth of the finite-difference
         step (smaller moves are below what the noisy distance can resolve), or after
         ``max_evaluations`` ensembles, Jacobians included."""
         z = np.asarray(intermediate_result.x, float)
-        moved = float(np.max(np.abs(z - previous[0])))
-        previous[0] = z
-        if 0 < moved < step / 10:
-            stopped.append(f"the last step moved the parameters by at most {moved:.3f} in the "
-                           f"fitting coordinate (less than step / 10)")
-        elif len(history) >= max_evaluations:
-            stopped.append(f"{len(history)} evaluations reached (max_evaluations)")
-        if stopped:
+        moved = float(np.max(np.abs(z - self.previous)))
+        self.previous = z
+        if 0 < moved < self.step / 10:
+            self.stopped.append(f"the last step moved the parameters by at most {moved:.3f} in the "
+                                f"fitting coordinate (less than step / 10)")
+        elif len(self.history) >= self.max_evaluations:
+            self.stopped.append(f"{len(self.history)} evaluations reached (max_evaluations)")
+        if self.stopped:
             raise StopIteration
 
-    from scipy import optimize  # the experiments extra
 
-    from .experiments import open_executor
+def _result(fit: _Fit, z_fit: np.ndarray, jac: np.ndarray, runs_fit: pd.DataFrame,
+            runs_start: pd.DataFrame, message: str) -> CalibrationResult:
+    """Fitted values with their uncertainty (the record's tolerance and the noise of the
+    ensemble mean, through the Jacobian's pseudo-inverse), and the target each serves."""
+    from scipy import optimize
 
-    with open_executor(executor, n) as pool:  # one pool for every evaluation
-        fit = optimize.least_squares(residuals, z0, jac=jacobian, bounds=(z_low, z_high),
-                                     method="trf", x_scale=1.0, xtol=step / 10, ftol=1e-3,
-                                     max_nfev=max_evaluations, callback=settled)
-        z_fit = fit.x
-        runs_fit, runs_start = ensemble(z_fit), ensemble(z0)
-        jac = jacobian(z_fit)  # from the cache: the optimiser took it at every accepted step
-
-    # Uncertainty: the record's tolerance and the noise of the ensemble mean, through J+.
-    var_noise = noise(z_fit)
+    axes, table, n = fit.axes, fit.table, fit.n
+    var_noise = fit.noise(z_fit)
     var_scaled = 1.0 + var_noise  # variance of each scaled residual, in tolerances squared
     pinv = np.linalg.pinv(jac)
     cov = pinv @ np.diag(var_scaled) @ pinv.T
@@ -580,7 +611,6 @@ def calibrate(parameters: Sequence[str] = DEFAULT_PARAMETERS,
     serves = {axes[j].name: str(table.index[i]) for i, j in zip(rows, cols)}
     interval = {a.name: tuple(sorted((a.x(z_fit[j] - Z90 * sd[j]), a.x(z_fit[j] + Z90 * sd[j]))))
                 for j, a in enumerate(axes)}
-
     comparison = pd.DataFrame({
         "output": table["output"], "record": table["value"], "tolerance": table["tolerance"],
         "start_mean": runs_start.mean(), "fitted_mean": runs_fit.mean(),
@@ -589,11 +619,11 @@ def calibrate(parameters: Sequence[str] = DEFAULT_PARAMETERS,
     comparison["fitted_residual"] = (comparison["fitted_mean"] - comparison["record"]) / comparison["tolerance"]
     return CalibrationResult(
         parameters=tuple(a.name for a in axes),
-        start={a.name: a.origin for a in axes}, fitted=values(z_fit), interval=interval,
+        start={a.name: a.origin for a in axes}, fitted=fit.values(z_fit), interval=interval,
         start_distance=distance(runs_start, table), distance=distance(runs_fit, table),
         comparison=comparison,
         sensitivity=pd.DataFrame(jac, index=table.index, columns=[a.name for a in axes]),
-        serves=serves, noise_floor=float(var_noise.sum()), n=int(n), seed=seed,
-        evaluations=len(history), message=stopped[0] if stopped else str(fit.message),
-        history=pd.DataFrame(history),
+        serves=serves, noise_floor=float(var_noise.sum()), n=int(n), seed=fit.seed,
+        evaluations=len(fit.history), message=message,
+        history=pd.DataFrame(fit.history),
     )

@@ -143,10 +143,14 @@ def test_bad_window_is_rejected_before_any_run(window, message):
         analysis.policy_effect("pilot_announced", window=window, **FAST)
 
 
-def test_default_window_outside_the_runs_names_the_pilot_period():
-    with pytest.raises(ParameterError,
-                       match=r"pilot period of 'baseline_2024' \(pilot_start=2025-08-04"):
+def test_default_window_comes_from_the_policies_the_scenario_runs():
+    """The pilot's period is read from the run's policies, not from the registry: a scenario
+    without the pilot has none, and a pilot outside the runs is named with its dates."""
+    with pytest.raises(ParameterError, match=r"'baseline_2024' runs no one-in-one-out pilot"):
         analysis.policy_effect("baseline_2024", "no_policy_counterfactual", n=2, progress=False)
+    with pytest.raises(ParameterError,
+                       match=r"pilot period of 'pilot_announced' \(2025-08-04 to 2026-06-\d\d\) lies outside"):
+        analysis.policy_effect("pilot_announced", n=2, days=30, progress=False)
 
 
 def test_bad_outputs_runs_and_overrides_are_named():
