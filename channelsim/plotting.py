@@ -123,30 +123,28 @@ class MapView:
         ax.legend(loc="lower left", fontsize=7, framealpha=0.85)
 
     def update(self, model, hour: float = 6.0) -> None:
-        """Show ``model`` at ``hour`` (0-24) of its last simulated day."""
+        """Show ``model`` at ``hour`` (0-24) of its last simulated day (from its public
+        :meth:`~channelsim.model.ChannelModel.snapshot`)."""
         geo, speed = self.geo, model.params.boat_speed_kmh
-        recent = model.recent_launches
+        snap = model.snapshot()
+        recent = snap.recent_launches
         self.points.set_array(recent / recent.max() if recent.max() > 0 else np.zeros_like(recent))
-        xy, sizes = [], []
-        for boat in model.boats_today:
-            if boat.outcome == "stopped" or not (boat.launch_hour <= hour < boat.end_hour):
-                continue
-            xy.append(geo.on_route(boat.point, (hour - boat.launch_hour) * speed))
-            sizes.append(8 + 2.0 * boat.load)
+        boats = snap.boats
+        boats = boats[(boats.outcome != "stopped") & (boats.launch_hour <= hour) & (hour < boats.end_hour)]
+        xy = [geo.on_route(b.point, (hour - b.launch_hour) * speed) for b in boats.itertuples()]
         self.boats.set_offsets(np.array(xy) if xy else np.empty((0, 2)))
-        self.boats.set_sizes(sizes)
+        self.boats.set_sizes((8 + 2.0 * boats.load).tolist())
         jitter = np.linspace(-1.5, 1.5, 7)
-        police = [(geo.points.x.iat[u.point] + 2.0 + jitter[i % 7], geo.points.y.iat[u.point] + jitter[(i // 7) % 7])
-                  for i, u in enumerate(model.police_units) if u.point >= 0]
+        police = [(geo.points.x.iat[p] + 2.0 + jitter[i % 7], geo.points.y.iat[p] + jitter[(i // 7) % 7])
+                  for i, p in enumerate(snap.police.point.tolist()) if p >= 0]
         self.police.set_offsets(np.array(police) if police else np.empty((0, 2)))
-        vessels = [((v.cell.coordinate[0] + 0.5) * CELL_KM, (v.cell.coordinate[1] + 0.5) * CELL_KM)
-                   for v in model.vessels]
+        vessels = [((c[0] + 0.5) * CELL_KM, (c[1] + 0.5) * CELL_KM) for c in snap.vessels.cell]
         self.vessels.set_offsets(np.array(vessels) if vessels else np.empty((0, 2)))
         if model.steps == 0:
             self.title.set_text(f"{model.start:%a %d %b %Y}: before the first day")
             return
-        self.title.set_text(f"{model.date:%a %d %b %Y}, {int(hour):02d}:00 — "
-                            f"{len(xy)} boats at sea, wind force {model.tally.beaufort:.0f}")
+        self.title.set_text(f"{snap.date:%a %d %b %Y}, {int(hour):02d}:00 — "
+                            f"{len(xy)} boats at sea, wind force {snap.tally['beaufort']:.0f}")
 
 
 def draw_map(model, hour: float = 6.0, ax=None) -> Figure:
