@@ -281,7 +281,7 @@ class ChannelModel(mesa.Model):
 
     @property
     def vessels(self) -> list[BorderForceVessel]:
-        return self.crossing.vessels
+        return list(self.crossing.vessels)
 
     @property
     def stop_risk(self) -> np.ndarray:

@@ -14,9 +14,11 @@ are LANDED, for the casework (:mod:`channelsim.world.casework`) to act on.
 from __future__ import annotations
 
 import math
+import random
 
 import mesa
 import numpy as np
+from mesa.agent import AgentSet
 from mesa.discrete_space import CellAgent
 
 from .. import decisions
@@ -57,6 +59,9 @@ class BorderForceVessel(CellAgent):
         return self.free_at
 
 
+_NO_AGENTS = AgentSet([], random=random.Random(0))  # holds nobody: its generator is never used
+
+
 class Crossing(Module):
     """Boats at sea, distress and rescue, Border Force, landings."""
 
@@ -78,14 +83,16 @@ class Crossing(Module):
            "in hours: the crush aboard, interceptions, distress and rescue, pick-ups, landings")
 
     @property
-    def vessels(self) -> list[BorderForceVessel]:
-        return list(self.model.agents_by_type.get(BorderForceVessel, ()))
+    def vessels(self) -> AgentSet:
+        """Today's Border Force fleet (an empty set when no vessel is on task)."""
+        by_type = self.model.agents_by_type
+        return by_type[BorderForceVessel] if BorderForceVessel in by_type else _NO_AGENTS
 
     def muster_vessels(self) -> None:
         """Border Force puts today's fleet on task."""
         m = self.model
         vessels = self.vessels
-        for vessel in vessels[m.levers.bf_vessels:]:
+        for vessel in vessels.to_list()[m.levers.bf_vessels:]:  # the newest stand down first
             vessel.remove()
         for _ in range(m.levers.bf_vessels - len(vessels)):
             BorderForceVessel(m)
@@ -99,8 +106,7 @@ class Crossing(Module):
         crossing = sorted((b for b in at_sea if b.outcome == "launched"),
                           key=lambda b: b.launch_hour + m.geo.median_km[b.point] / speed)
         vessels = self.vessels
-        for v in vessels:
-            v.start_day()
+        vessels.do("start_day")
         for boat in crossing:
             self._cross_one(boat, beaufort, vessels)
         self._record(vessels)
@@ -117,7 +123,7 @@ class Crossing(Module):
                 self.die(boat, crush)
             m.policing.intercept(boat)
 
-    def _cross_one(self, boat, beaufort: float, vessels: list[BorderForceVessel]) -> None:
+    def _cross_one(self, boat, beaufort: float, vessels: AgentSet) -> None:
         """One boat's crossing: found in UK waters and picked up, or in distress, or landed."""
         m = self.model
         p, geo, rng = m.params, m.geo, m.rng
@@ -126,7 +132,7 @@ class Crossing(Module):
         t_beach = boat.launch_hour + geo.route_km[boat.point] / speed
         pick_hour, vessel = np.inf, None
         detect = p.bf_detection_per_hour
-        if vessels and detect > 0:
+        if len(vessels) and detect > 0:
             found = t_uk + (rng.geometric(detect) - 0.5 if detect < 1 else 0.0)
             vessel = min(vessels, key=lambda v: v.free_at)  # the first free vessel is tasked
             pick_hour = max(found, vessel.free_at)
@@ -185,11 +191,12 @@ class Crossing(Module):
         boat.people = np.setdiff1d(boat.people, dead, assume_unique=True)
         m.population.remove(dead, State.DEAD)
 
-    def _record(self, vessels: list[BorderForceVessel]) -> None:
+    def _record(self, vessels: AgentSet) -> None:
         m = self.model
         t = m.tally
         t.people_per_boat = t.people_per_boat / t.boats if t.boats else 0.0
-        t.bf_people = sum(v.people_today for v in vessels)
-        t.bf_busy_hours = sum(v.busy_hours_today for v in vessels)
-        t.bf_utilisation = t.bf_busy_hours / (24.0 * len(vessels)) if vessels else 0.0
+        if len(vessels):
+            t.bf_people = vessels.agg("people_today", sum)
+            t.bf_busy_hours = vessels.agg("busy_hours_today", sum)
+            t.bf_utilisation = t.bf_busy_hours / (24.0 * len(vessels))
         m.beliefs.record("landed", m.population.where(State.LANDED))
