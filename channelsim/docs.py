@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import pathlib
-import re
 import sys
 from collections.abc import Callable
 

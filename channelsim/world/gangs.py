@@ -10,8 +10,8 @@ aboard, and pay the gang as they board.
 
 from __future__ import annotations
 
-import numpy as np
 import mesa
+import numpy as np
 
 from .. import decisions
 from ..population import State
@@ -50,6 +50,7 @@ class SmugglingGang(mesa.Agent):
     def __init__(self, model: mesa.Model, home_camp: int, stock: int) -> None:
         super().__init__(model)
         self.home_camp = home_camp
+        self.index = -1  #: place among the gangs (``Boat.gang``, population column ``gang``)
         self.stock = stock  #: boats with engines in hand
         self.revenue_eur = 0.0  #: paid by the people it launched, so far (EUR)
         self.supply_cost_eur = 0.0  #: paid for the boats and engines it received, so far (EUR)
@@ -85,6 +86,20 @@ class SmugglingGang(mesa.Agent):
         self.stock -= n_boats
         self.launches += n_boats
         return [(int(k), load) for k in points]
+
+    def launch(self, customers: np.ndarray, beaufort: float, expected_stop: np.ndarray,
+               rng: np.random.Generator) -> list[Boat]:
+        """Load and launch today's boats (:meth:`plan_launches`) with the people at slots
+        ``customers`` who booked with this gang: first booked, first aboard."""
+        plan = self.plan_launches(len(customers), beaufort, expected_stop, rng)
+        if not plan:
+            return []
+        queue = customers[np.argsort(self.model.population.since[customers], kind="stable")]
+        boats, start = [], 0
+        for point, load in plan:
+            boats.append(Boat(gang=self.index, point=point, people=queue[start:start + load]))
+            start += load
+        return boats
 
     def learn(self, launched: int, stopped: int) -> None:
         """Update the share of launches the gang sees stopped (a 30-launch memory)."""
@@ -122,6 +137,8 @@ class Gangs(Module):
         #: population column ``gang``) is its place here; gangs last the whole run
         self.members: tuple[SmugglingGang, ...] = tuple(model.agents_by_type.get(SmugglingGang, ()))
         agents = self.members
+        for i, gang in enumerate(agents):
+            gang.index = i
         base, extra = divmod(int(p.initial_boat_stock), max(len(agents), 1))
         for i, gang in enumerate(agents):
             gang.stock = base + (i < extra)
@@ -171,20 +188,12 @@ class Gangs(Module):
         """The gangs, in random order, fill and launch their boats; the people aboard pay.
         ``expected_stop`` is the chance of a beach stop each gang's spotters expect at each point."""
         m = self.model
-        pop, t, rng = m.population, m.tally, m.rng
+        pop, rng = m.population, m.rng
         gangs = self.members
         booked = np.flatnonzero((pop.state == State.IN_CAMP) & (pop.gang >= 0))
         boats: list[Boat] = []
         for g in rng.permutation(len(gangs)).tolist():
-            mine = booked[pop.gang[booked] == g]
-            plan = gangs[g].plan_launches(len(mine), beaufort, expected_stop, rng)
-            if not plan:
-                continue
-            mine = mine[np.argsort(pop.since[mine], kind="stable")]  # first booked, first aboard
-            start = 0
-            for point, load in plan:
-                boats.append(Boat(gang=g, point=point, people=mine[start:start + load]))
-                start += load
+            boats += gangs[g].launch(booked[pop.gang[booked] == g], beaufort, expected_stop, rng)
         if boats:
             self._board(boats)
         return boats
