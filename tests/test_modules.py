@@ -21,7 +21,7 @@ from channelsim.world.beliefs import BELIEF_RULES
 
 
 def test_every_population_column_has_exactly_one_owner():
-    owners = [c for module in MODULES for c in module.OWNS]
+    owners = [c for module in MODULES for c in module.OWNS] + ["state"]  # state: the population's
     assert sorted(owners) == sorted(_COLUMNS), "a column is owned twice, or by nobody"
 
 

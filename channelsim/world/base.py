@@ -52,7 +52,8 @@ class Module:
     """A part of the world. Subclasses set:
 
     * ``OWNS``: the population columns (:mod:`channelsim.population`) whose values only this
-      module writes;
+      module writes (other modules change them through its methods); ``state``, where each
+      person is, belongs to the population itself: every module moves people between states;
     * ``RESULTS``: the daily result columns it produces (:class:`Result`);
     * ``DAY``: its part of the day, in the words of the ODD's schedule.
     """

@@ -58,7 +58,6 @@ class Casework(Module):
         """The people at ``slots`` apply to the legal route and wait in France for an answer."""
         m = self.model
         m.population.state[slots] = State.APPLICANT
-        m.population.since[slots] = m.steps
         m.beliefs.record("applied", slots)
 
     def detain(self, slots: np.ndarray) -> None:
@@ -73,8 +72,7 @@ class Casework(Module):
         pop = m.population
         pop.state[slots] = State.IN_CAMP
         pop.returnee[slots] = True
-        pop.gang[slots] = -1
-        pop.failures[slots] += 1
+        m.demand.record_failure(slots)
         m.beliefs.experience("return", slots)
         m.beliefs.record("returned", slots)
         m.tally.returned += len(slots)

@@ -21,7 +21,7 @@ __all__ = ["Demand"]
 class Demand(Module):
     """People reaching the coast, choosing, giving up."""
 
-    OWNS = ("state", "camp", "pull", "arrived", "since", "failures")
+    OWNS = ("camp", "pull", "arrived", "since", "failures")
     RESULTS = (
         Result("inflow", "people", "flow", "people arriving on the French coast"),
         Result("left", "people", "flow", "people who gave up and left the coast"),
@@ -72,6 +72,7 @@ class Demand(Module):
         pop.since[book] = m.steps
         m.gangs.take_bookings(book)
         apply = idx[choice == Option.APPLY]
+        pop.since[apply] = m.steps
         m.casework.apply(apply)
         t.legal_applications = len(apply)
         leave = idx[choice == Option.LEAVE]
@@ -81,8 +82,13 @@ class Demand(Module):
     def back_in_camp(self, slots: np.ndarray) -> None:
         """People stopped, or brought back, are in camp again: one more failure, and they
         learn that boats are stopped."""
-        self.model.population.failures[slots] += 1
+        self.record_failure(slots)
         self.model.beliefs.experience("stop", slots)
+
+    def record_failure(self, slots: np.ndarray) -> None:
+        """One more failed attempt for the people at ``slots`` (it weighs on leaving, and on
+        the price: gangs discount a place for people stopped before)."""
+        self.model.population.failures[slots] += 1
 
     def record_results(self, in_camp: np.ndarray) -> None:
         self.model.tally.in_camps = len(in_camp)
