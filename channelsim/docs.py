@@ -1,8 +1,9 @@
 """Generated sections of the model description (``docs/ODD.md``).
 
-The parameter table and the list of result columns in ODD.md are not written by hand: they are
+The parameter table, the list of result columns and the belief rules in ODD.md are not written by hand: they are
 generated from the parameter registry (:func:`channelsim.params.parameter_table`) and from the
-result columns the modules declare (:data:`channelsim.results.COLUMNS`), between marker comments::
+result columns the modules declare (:data:`channelsim.results.COLUMNS`), and the table of belief
+rules from :data:`channelsim.world.beliefs.BELIEF_RULES`, between marker comments::
 
     <!-- BEGIN GENERATED: parameters -->
     ...
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from .geography import geography
 from .params import GROUPS, REGISTRY, parameter_table
 from .world import MODULES
+from .world.beliefs import BELIEF_RULES
 
 __all__ = ["ODD_PATH", "REGENERATE", "SECTIONS", "parameter_table_markdown",
            "result_columns_markdown", "render", "update", "main"]
@@ -84,10 +86,20 @@ def result_columns_markdown() -> str:
     return "\n".join(out) + "\n"
 
 
+def belief_rules_markdown() -> str:
+    """How each belief learns from camp news (:data:`channelsim.world.beliefs.BELIEF_RULES`)."""
+    out = ["| Belief | Observed rate | Smugglers' reassurance |", "|---|---|---|"]
+    for r in BELIEF_RULES:
+        out.append(f"| `b_{r.belief}` | {r.numerator} / {r.denominator} | "
+                   f"{'applied' if r.reassured else 'not applied'} |")
+    return "\n".join(out) + "\n"
+
+
 #: Generated sections: marker name -> the function that writes its content.
 SECTIONS: dict[str, Callable[[], str]] = {
     "parameters": parameter_table_markdown,
     "result-columns": result_columns_markdown,
+    "belief-rules": belief_rules_markdown,
 }
 
 
