@@ -96,9 +96,12 @@ def test_a_model_pickles_and_a_pickled_run_continues_identically():
     pickle.dumps(ChannelModel(rng=5))
     model.run_for(20)
     clone = pickle.loads(pickle.dumps(model))
+    twin = copy.deepcopy(model)
     model.run_for(25)
     clone.run_for(25)
+    twin.run_for(25)
     pd.testing.assert_frame_equal(model.results(), clone.results())
+    pd.testing.assert_frame_equal(model.results(), twin.results())
     assert model.results().returned.sum() > 0  # the pilot's casework crossed the pickle
 
 
