@@ -369,13 +369,13 @@ def _annotation(s: ParamSpec) -> Any:
     """The pydantic type of a registry entry, with its constraints."""
     scalar = BeforeValidator(_python_scalar)
     if s.kind == "float":
-        return Annotated[float, scalar, Field(ge=s.low, le=s.high, allow_inf_nan=False)]
+        return Annotated[float, Field(ge=s.low, le=s.high, allow_inf_nan=False), scalar]
     if s.kind == "int":
-        return Annotated[int, scalar, Field(ge=int(s.low), le=int(s.high))]
+        return Annotated[int, Field(ge=int(s.low), le=int(s.high)), scalar]
     if s.kind == "bool":
         return Annotated[bool, scalar]
     if s.kind == "date":
-        return Annotated[dt.date, BeforeValidator(_date_or_as_is), Field(ge=FIRST_DATE, le=LAST_DATE)]
+        return Annotated[dt.date, Field(ge=FIRST_DATE, le=LAST_DATE), BeforeValidator(_date_or_as_is)]
     return Literal[s.choices]  # type: ignore[valid-type]
 
 

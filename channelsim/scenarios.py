@@ -71,8 +71,8 @@ class _ScenarioFields:
     name: Annotated[str, Field(min_length=1)] = "default"
     description: str = ("The default calibrated year: 2024 with every parameter at its "
                         "registry default")
-    start: Annotated[dt.date, BeforeValidator(_date_or_as_is),
-                     Field(ge=FIRST_DATE, le=LAST_DATE)] = dt.date(2024, 1, 1)
+    start: Annotated[dt.date, Field(ge=FIRST_DATE, le=LAST_DATE),
+                     BeforeValidator(_date_or_as_is)] = dt.date(2024, 1, 1)
     days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = 366
     params: dict[str, Any] = Field(default_factory=dict)
     policies: list[dict[str, Any]] = Field(default_factory=list)
