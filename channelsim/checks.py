@@ -85,7 +85,8 @@ def date(value: Any, name: str = "start", *, first: dt.date = FIRST_DATE,
     if day is None:
         raise ParameterError(f"{name}={value!r} is invalid: expected a date (YYYY-MM-DD)")
     if not first <= day <= last:
-        raise ParameterError(f"{name}={value!r} is out of range: expected a date between "
+        shown = day.isoformat() if isinstance(value, dt.date) else value  # not datetime.date(1, 1, 1)
+        raise ParameterError(f"{name}={shown!r} is out of range: expected a date between "
                              f"{first} and {last}")
     return day
 

@@ -69,8 +69,7 @@ def _date_or_as_is(value: Any) -> Any:
 @dataclass(frozen=True, config=ConfigDict(strict=True, extra="forbid"))
 class _ScenarioFields:
     name: Annotated[str, Field(min_length=1)] = "default"
-    description: str = ("The default calibrated year: 2024 with every parameter at its "
-                        "registry default")
+    description: str = ""
     start: Annotated[dt.date, Field(ge=FIRST_DATE, le=LAST_DATE),
                      BeforeValidator(_date_or_as_is)] = dt.date(2024, 1, 1)
     days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = 366
@@ -96,8 +95,9 @@ class _ScenarioFields:
 class Scenario(_ScenarioFields):
     """A named bundle of parameters and dated policies, with the period it is meant for.
 
-    ``Scenario()`` is the default calibrated year: 2024 (366 days from 1 January) with every
-    parameter at its registry default and only the policies the defaults switch on. Fields are
+    ``Scenario()`` is the default calibrated year (:data:`DEFAULT`, what runs without a
+    scenario): 2024 (366 days from 1 January) with every parameter at its registry default and
+    only the policies the defaults switch on. Fields are
     checked on construction (and by :func:`dataclasses.replace`): a bad value raises
     :class:`ScenarioError` naming the field, the value and what was expected. Values are taken
     strictly: ``days`` a whole ``int``, ``description`` a string, ``start`` a date or
@@ -146,13 +146,16 @@ def _translate(err: ValidationError, args: tuple, fields: dict[str, Any]) -> Sce
                                  + ", ".join(_EXPECTED))
         return ScenarioError(f"{where}: {first['msg']}")
     value = given.get(name, first.get("input"))
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = value.isoformat()  # as the file spells it, not datetime.date(1, 1, 1)
     how = "is out of range" if first["type"] in ("greater_than_equal", "less_than_equal") \
         and name == "start" else "is invalid"
     return ScenarioError(f"{where}: {name}={value!r} {how}: expected {_EXPECTED[name]}")
 
 
-#: The default calibrated year (see :class:`Scenario`).
-DEFAULT = Scenario()
+#: The default calibrated year: what runs without a scenario (see :class:`Scenario`).
+DEFAULT = Scenario(description="The default calibrated year: the whole of 2024 with every "
+                               "parameter at its registry default")
 
 
 def loads(text: str, source: str = "<string>") -> Scenario:
