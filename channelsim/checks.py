@@ -25,12 +25,13 @@ from __future__ import annotations
 import datetime as dt
 import numbers
 import re
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import BeforeValidator, Field
 
-__all__ = ["ParameterError", "FIRST_DATE", "LAST_DATE", "MAX_DAYS", "parse_date", "date",
-           "days", "count", "seed", "rng_seed", "level", "period_end"]
+__all__ = ["ParameterError", "FIRST_DATE", "LAST_DATE", "MAX_DAYS", "CalendarDate", "parse_date",
+           "date", "days", "count", "seed", "rng_seed", "level", "period_end"]
 
 
 class ParameterError(ValueError):
@@ -78,6 +79,19 @@ def parse_date(value: Any) -> dt.date | None:
     return None
 
 
+def _date_or_as_is(value: Any) -> Any:
+    """A date spelled as ``"YYYY-MM-DD"``, a datetime or a Timestamp as a date; anything else
+    unchanged, for pydantic's strict date check to refuse."""
+    day = parse_date(value)
+    return value if day is None else day
+
+
+#: A date field of a pydantic model (registry dates, a scenario's start): parsed by
+#: :func:`parse_date`, then checked strictly and against the calendar span.
+CalendarDate = Annotated[dt.date, Field(ge=FIRST_DATE, le=LAST_DATE),
+                         BeforeValidator(_date_or_as_is)]
+
+
 def date(value: Any, name: str = "start", *, first: dt.date = FIRST_DATE,
          last: dt.date = LAST_DATE) -> dt.date:
     """``value`` as a date between ``first`` and ``last``, or a :class:`ParameterError`."""
@@ -85,7 +99,7 @@ def date(value: Any, name: str = "start", *, first: dt.date = FIRST_DATE,
     if day is None:
         raise ParameterError(f"{name}={value!r} is invalid: expected a date (YYYY-MM-DD)")
     if not first <= day <= last:
-        shown = day.isoformat() if isinstance(value, dt.date) else value  # not datetime.date(1, 1, 1)
+        shown = day.isoformat() if isinstance(value, dt.date) else value  # not date(1, 1, 1)
         raise ParameterError(f"{name}={shown!r} is out of range: expected a date between "
                              f"{first} and {last}")
     return day

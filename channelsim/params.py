@@ -34,7 +34,7 @@ import pandas as pd
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError,
                       create_model, model_validator)
 
-from .checks import FIRST_DATE, LAST_DATE, ParameterError, parse_date
+from .checks import FIRST_DATE, LAST_DATE, CalendarDate, ParameterError, parse_date
 
 __all__ = ["ParamSpec", "REGISTRY", "GROUPS", "Params", "ParameterError", "spec", "parameter_table",
            "check_value", "parse_date"]
@@ -108,10 +108,12 @@ F = "fact:"
 
 REGISTRY: tuple[ParamSpec, ...] = (
     # ----------------------------------------------------------------------------------- weather
-    ParamSpec("beaufort7_days_per_year", "Stormy days a year (Beaufort 7+)", 120.0, "days/year", "weather",
+    ParamSpec("beaufort7_days_per_year", "Stormy days a year (Beaufort 7+)",
+              120.0, "days/year", "weather",
               "Expected days a year with wind of Beaufort 7 or more (no launches on those days)",
               F + "days_wind_beaufort7_or_more", low=0, high=365),
-    ParamSpec("weather_seasonal_amplitude", "Winter-summer wind difference", 1.3, "Beaufort", "weather",
+    ParamSpec("weather_seasonal_amplitude", "Winter-summer wind difference",
+              1.3, "Beaufort", "weather",
               "Half the difference between the mean winter and summer wind force",
               "assumption: Dover Strait climatology, winter gales and summer calms", low=0, high=4),
     ParamSpec("weather_persistence", "Persistence of the weather", 0.65, "", "weather",
@@ -121,14 +123,17 @@ REGISTRY: tuple[ParamSpec, ...] = (
               "Standard deviation of the daily wind force about its seasonal mean",
               "assumption: spread of daily mean wind in the Dover Strait", low=0.1, high=4),
     # ---------------------------------------------------------------------------------- migrant
-    ParamSpec("inflow_per_year", "People reaching the coast per year", 44600.0, "people/year", "migrant",
+    ParamSpec("inflow_per_year", "People reaching the coast per year",
+              44600.0, "people/year", "migrant",
               "People arriving on the French coast intending to cross, per year",
               "calibrated (2024, channelsim.calibration): 36,816 arrivals (people_arriving_small_boat); "
               "90% interval 37,600-53,000", low=0, high=200000),
-    ParamSpec("inflow_seasonality", "Seasonality of arrivals on the coast", 0.45, "ratio", "migrant",
+    ParamSpec("inflow_seasonality", "Seasonality of arrivals on the coast",
+              0.45, "ratio", "migrant",
               "Relative amplitude of the seasonal inflow (0 = flat; peak in late summer)",
               "calibrated (2024, by hand): arrivals concentrated from May to October", low=0, high=0.95),
-    ParamSpec("initial_camp_population", "People on the coast at the start", 2000, "people", "migrant",
+    ParamSpec("initial_camp_population", "People on the coast at the start",
+              2000, "people", "migrant",
               "People waiting on the French coast when the run starts",
               F + "camp_population_loon_plage", kind="int", low=0, high=50000),
     ParamSpec("uk_pull", "Pull of the UK", 1.0, "utility", "migrant",
@@ -159,7 +164,8 @@ REGISTRY: tuple[ParamSpec, ...] = (
     ParamSpec("leave_per_failure", "Push to leave after each failure", 0.35, "utility", "migrant",
               "Added utility of leaving per failed attempt (stopped or returned)",
               "assumption: repeated failure wears people down", low=0, high=5),
-    ParamSpec("leave_per_month_waiting", "Push to leave per month of waiting", 0.25, "utility/month", "migrant",
+    ParamSpec("leave_per_month_waiting", "Push to leave per month of waiting",
+              0.25, "utility/month", "migrant",
               "Added utility of leaving per month spent on the coast",
               "assumption: long waits push people to move on within Europe", low=0, high=5),
     ParamSpec("belief_learning_rate", "Learning from camp news", 0.05, "share/event", "migrant",
@@ -171,10 +177,12 @@ REGISTRY: tuple[ParamSpec, ...] = (
     ParamSpec("smuggler_reassurance", "Smugglers' reassurance", 0.3, "share", "migrant",
               "Share of bad news that smugglers' counter-messaging cancels",
               "assumption: smugglers advertise success and discount danger", low=0, high=1),
-    ParamSpec("prior_stop_belief", "Newcomers' belief in a police stop", 0.45, "probability", "migrant",
+    ParamSpec("prior_stop_belief", "Newcomers' belief in a police stop",
+              0.45, "probability", "migrant",
               "Chance of being stopped by French police that newcomers first believe",
               F + "france_share_of_attempts_stopped", low=0, high=1),
-    ParamSpec("prior_death_belief", "Newcomers' belief in dying at sea", 0.005, "probability", "migrant",
+    ParamSpec("prior_death_belief", "Newcomers' belief in dying at sea",
+              0.005, "probability", "migrant",
               "Chance of dying at sea that newcomers first believe",
               "assumption: above the recorded 0.1-0.2% per attempt (deaths_in_channel)", low=0, high=1),
     # ------------------------------------------------------------------------------------- gang
@@ -218,7 +226,8 @@ REGISTRY: tuple[ParamSpec, ...] = (
               "Cost to a gang of one boat with engine",
               "assumption: dinghy and outboard bought through the supply chain", low=0, high=100000),
     # ---------------------------------------------------------------------------- french police
-    ParamSpec("officers_per_day", "Officers on the coast per day", 800.0, "officers", "french_police",
+    ParamSpec("officers_per_day", "Officers on the coast per day",
+              800.0, "officers", "french_police",
               "French officers patrolling the coast each day",
               F + "french_coast_patrol_officers_per_day", low=0, high=5000),
     ParamSpec("officers_per_unit", "Officers per patrol unit", 20, "officers/unit", "french_police",
@@ -227,24 +236,28 @@ REGISTRY: tuple[ParamSpec, ...] = (
     ParamSpec("patrol_focus", "Patrols sent to recent launches", 0.6, "share", "french_police",
               "Share of units sent where launches were recent (the rest spread evenly)",
               "assumption: intelligence-led patrolling", low=0, high=1),
-    ParamSpec("stop_effectiveness", "Effectiveness of a beach patrol", 0.103, "1/(officer/km)", "french_police",
+    ParamSpec("stop_effectiveness", "Effectiveness of a beach patrol",
+              0.103, "1/(officer/km)", "french_police",
               "Chance of stopping a launch per officer per km of coast watched at that point",
               "calibrated (2024, channelsim.calibration): 45% of attempts stopped "
               "(france_share_of_attempts_stopped); 90% interval 0.076-0.140", low=0, high=1),
-    ParamSpec("seizure_on_stop", "Boats seized when a launch is stopped", 0.7, "share", "french_police",
+    ParamSpec("seizure_on_stop", "Boats seized when a launch is stopped",
+              0.7, "share", "french_police",
               "Chance the boat and engine are seized or destroyed when a launch is stopped",
               "assumption: boats slashed or seized on the beach", low=0, high=1),
     # ----------------------------------------------------------------------------- border force
     ParamSpec("bf_vessels", "Border Force vessels on task", 4, "vessels", "border_force",
               "Border Force and partner vessels working the Strait on a day",
               "assumption: cutters and coastal patrol vessels on task", kind="int", low=0, high=50),
-    ParamSpec("bf_capacity_per_trip", "People a vessel takes per trip", 100, "people/trip", "border_force",
+    ParamSpec("bf_capacity_per_trip", "People a vessel takes per trip",
+              100, "people/trip", "border_force",
               "People one vessel can take aboard before returning to Dover",
               "assumption: cutter deck capacity", kind="int", low=1, high=500),
     ParamSpec("bf_trip_hours", "Hours per Border Force trip", 3.0, "hours", "border_force",
               "Hours for one pick-up, landing at Dover and return to station",
               "assumption: about 20 nautical miles at 15 knots plus transfer", low=0.5, high=24),
-    ParamSpec("bf_detection_per_hour", "Chance per hour of finding a boat", 0.7, "1/hour", "border_force",
+    ParamSpec("bf_detection_per_hour", "Chance per hour of finding a boat",
+              0.7, "1/hour", "border_force",
               "Chance per hour that a boat in UK waters is found when a vessel is free",
               "assumption: radar, aircraft and coastguard coordination", low=0, high=1),
     # ------------------------------------------------------------------------------------- risk
@@ -316,7 +329,8 @@ REGISTRY: tuple[ParamSpec, ...] = (
     ParamSpec("sea_interception_rate", "Chance of an interception at sea", 0.3, "share", "levers",
               "Chance a boat in the inshore band is intercepted when interceptions are on",
               "assumption: few boats can be caught in the water", low=0, high=1),
-    ParamSpec("interception_death_risk", "Risk of dying in an interception", 0.004, "1/person", "levers",
+    ParamSpec("interception_death_risk", "Risk of dying in an interception",
+              0.004, "1/person", "levers",
               "Chance per person of dying in an interception at sea",
               "assumption: interventions on overloaded boats are dangerous", low=0, high=0.2),
     ParamSpec("working_crackdown", "Crackdown on illegal working", 0.0, "share", "levers",
@@ -326,7 +340,8 @@ REGISTRY: tuple[ParamSpec, ...] = (
               "Share of the boat supply cut by seizures and arrests upstream",
               "assumption: policy lever, 0 in 2024 (boats_or_engines_seized counted in supply)",
               low=0, high=1),
-    ParamSpec("extra_safe_route_per_week", "Extra safe-route admissions per week", 0.0, "people/week", "levers",
+    ParamSpec("extra_safe_route_per_week", "Extra safe-route admissions per week",
+              0.0, "people/week", "levers",
               "Admissions through safe routes not tied to returns",
               "assumption: policy lever, 0 in 2024", low=0, high=5000),
 )
@@ -358,13 +373,6 @@ def _python_scalar(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _date_or_as_is(value: Any) -> Any:
-    """A date spelled as ``"YYYY-MM-DD"``, a datetime or a Timestamp as a date (through the
-    package's one date parser); anything else is passed on for the strict check to refuse."""
-    day = parse_date(value)
-    return value if day is None else day
-
-
 def _annotation(s: ParamSpec) -> Any:
     """The pydantic type of a registry entry, with its constraints."""
     scalar = BeforeValidator(_python_scalar)
@@ -375,7 +383,7 @@ def _annotation(s: ParamSpec) -> Any:
     if s.kind == "bool":
         return Annotated[bool, scalar]
     if s.kind == "date":
-        return Annotated[dt.date, Field(ge=FIRST_DATE, le=LAST_DATE), BeforeValidator(_date_or_as_is)]
+        return CalendarDate
     return Literal[s.choices]  # type: ignore[valid-type]
 
 
@@ -479,7 +487,8 @@ class Params(_Model):  # type: ignore[misc, valid-type]
         return cls(**obj)
 
     @classmethod
-    def model_construct(cls, _fields_set: Any = None, **values: Any) -> "Params":  # type: ignore[override]
+    def model_construct(cls, _fields_set: Any = None,  # type: ignore[override]
+                        **values: Any) -> "Params":
         """Validated like the constructor: there is no unchecked way to make parameters."""
         return cls(**values)
 

@@ -32,11 +32,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import tomli_w
-from pydantic import BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 from pydantic.dataclasses import dataclass
 
 from . import checks
-from .checks import FIRST_DATE, LAST_DATE, MAX_DAYS
+from .checks import FIRST_DATE, LAST_DATE, MAX_DAYS, CalendarDate
 from .params import ParameterError, Params
 from .policies import Policy, default_policies, policy_from_dict
 
@@ -61,17 +61,11 @@ _EXPECTED = {
 }
 
 
-def _date_or_as_is(value: Any) -> Any:
-    day = checks.parse_date(value)
-    return value if day is None else day
-
-
 @dataclass(frozen=True, config=ConfigDict(strict=True, extra="forbid"))
 class _ScenarioFields:
     name: Annotated[str, Field(min_length=1)] = "default"
     description: str = ""
-    start: Annotated[dt.date, Field(ge=FIRST_DATE, le=LAST_DATE),
-                     BeforeValidator(_date_or_as_is)] = dt.date(2024, 1, 1)
+    start: CalendarDate = dt.date(2024, 1, 1)
     days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = 366
     params: dict[str, Any] = Field(default_factory=dict)
     policies: list[dict[str, Any]] = Field(default_factory=list)
@@ -214,7 +208,8 @@ def _builtin() -> dict[str, Scenario]:
     found = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
-            scen = loads(entry.read_text(encoding="utf-8-sig"), source=f"channelsim/data/scenarios/{entry.name}")
+            scen = loads(entry.read_text(encoding="utf-8-sig"),
+                         source=f"channelsim/data/scenarios/{entry.name}")
             found[scen.name] = scen
     order = ["baseline_2024", "pilot_announced", "pilot_scaled", "sea_interceptions",
              "crackdown_and_disruption", "enforcement_without_pilot", "no_policy_counterfactual"]
