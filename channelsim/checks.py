@@ -64,11 +64,9 @@ def parse_date(value: Any) -> dt.date | None:
         if np.isnat(value):
             return None
         value = value.astype("datetime64[D]").item()
-    if isinstance(value, dt.datetime):  # also pandas.Timestamp; NaT is a datetime subclass
-        try:
-            return value.date()
-        except ValueError:
-            return None
+    if isinstance(value, dt.datetime):  # also pandas.Timestamp, and NaT (whose date() is NaT)
+        day = value.date()
+        return day if type(day) is dt.date else None
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str) and _ISO.fullmatch(value := value.strip()):
