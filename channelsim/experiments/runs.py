@@ -75,9 +75,9 @@ def resolve_setting(scenario: Any, days: Any, start: Any) -> ExperimentSetting:
     None) and the period, checked; ``days``/``start`` default to the scenario's own period."""
     scen = scenarios.get(scenario) if scenario is not None else None
     if days is None:
-        days = scen.days if scen is not None else 365
+        days = (scen or scenarios.DEFAULT).days
     if start is None:
-        start = scen.start if scen is not None else dt.date(2024, 1, 1)
+        start = (scen or scenarios.DEFAULT).start
     return ExperimentSetting(
         scenario_name=scen.name if scen is not None else "default",
         scenario_toml=scenarios.dumps(scen) if scen is not None else None,
