@@ -48,9 +48,7 @@ class ScenarioError(ParameterError):
     """A scenario is unknown, malformed, or holds an invalid value."""
 
 
-_KEYS = {"name", "description", "start", "days", "params", "policies"}
-
-#: What each field of a scenario takes, as error messages say it.
+#: The fields of a scenario (the keys of its TOML file) and what each takes, as errors say it.
 _EXPECTED = {
     "name": "a non-empty string",
     "description": "a string",
@@ -59,6 +57,7 @@ _EXPECTED = {
     "params": "a table of registry parameters ([params])",
     "policies": "an array of tables ([[policies]])",
 }
+_KEYS = set(_EXPECTED)
 
 
 @dataclass(frozen=True, config=ConfigDict(strict=True, extra="forbid"))
@@ -91,10 +90,11 @@ class Scenario(_ScenarioFields):
 
     ``Scenario()`` is the default calibrated year (:data:`DEFAULT`, what runs without a
     scenario): 2024 (366 days from 1 January) with every parameter at its registry default and
-    only the policies the defaults switch on. Fields are
-    checked on construction (and by :func:`dataclasses.replace`): a bad value raises
-    :class:`ScenarioError` naming the field, the value and what was expected. Values are taken
-    strictly: ``days`` a whole ``int``, ``description`` a string, ``start`` a date or
+    only the policies the defaults switch on.
+
+    Fields are checked on construction (and by :func:`dataclasses.replace`; a scenario is
+    frozen): a bad value raises :class:`ScenarioError` naming the field, the value and what was
+    expected. Values are taken strictly: ``days`` a whole ``int``, ``description`` a string, ``start`` a date or
     ``"YYYY-MM-DD"`` between 1900 and 2199, ``params`` valid registry values (see
     :class:`~channelsim.params.Params`).
     """
