@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml | $(PY)
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m channelsim run --days 365 --out out/demo
+	$(PY) -m channelsim run --out out/demo
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -36,10 +36,11 @@ import pandas as pd
 
 from . import scenarios
 from .experiments import Ensemble, compare, ensemble, open_executor, output_names, run_totals
-from .model import as_date
+from . import checks
+from .checks import date as as_date
 from .params import ParameterError, Params, spec
 from .results import COLUMNS
-from .simulation import check_days
+from .checks import days as check_days
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -115,18 +116,12 @@ DRIVER_RANGES: dict[str, PlausibleRange] = {
 
 
 # ------------------------------------------------------------------------------------ helpers
-def _check_level(level: Any) -> float:
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise ParameterError(f"level={level!r} is invalid: expected a probability between 0 and 1, "
-                             "e.g. 0.9")
-    return float(level)
+_check_level = checks.level
 
 
 def _check_runs(n: Any) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ParameterError(f"n={n!r} is invalid: expected a whole number of runs >= 2 "
-                             "(an interval needs at least two paired runs)")
-    return int(n)
+    """At least two paired runs: an interval needs them."""
+    return checks.count(n, "n", minimum=2, what="runs")
 
 
 def _check_outputs(outputs: Any) -> tuple[str, ...]:

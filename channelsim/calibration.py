@@ -66,6 +66,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import checks
 from .params import ParameterError, Params, spec
 from .results import COLUMNS, summary
 
@@ -216,12 +217,9 @@ def _check_targets(rows: list[tuple[int, dict[str, Any]]], name: str, unit: str)
 
         def date_in(column: str) -> dt.date:
             raw = row.get(column, "")
-            if isinstance(raw, (dt.date, pd.Timestamp)):
-                return pd.Timestamp(raw).date()
-            try:
-                return dt.date.fromisoformat(str(raw).strip())
-            except ValueError:
-                raise fail(column, "a date (YYYY-MM-DD)") from None
+            if (day := checks.parse_date(raw)) is None:
+                raise fail(column, "a date (YYYY-MM-DD)")
+            return day
 
         value = number_in("value")
         low, high = number_in("low", value), number_in("high", value)
@@ -273,9 +271,7 @@ def measure(daily: pd.DataFrame, targets: pd.DataFrame) -> pd.Series:
 
 # ------------------------------------------------------------------------------------ ensembles
 def _check_run_count(n: Any) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ParameterError(f"n={n!r} is invalid: expected a whole number of runs >= 1")
-    return int(n)
+    return checks.count(n, "n", what="runs")
 
 
 def _ensemble_daily(scenario: Any, n: int, *, start: dt.date, days: int, seed: int,

@@ -164,7 +164,7 @@ def _add_period(p: argparse.ArgumentParser, seed: int) -> None:
     p.add_argument("--scenario", default=None,
                    help="scenario name (see `channelsim scenarios`) or path to a scenario .toml")
     p.add_argument("--days", type=_positive, default=None,
-                   help="days to simulate (default: the scenario's period; 365 without one)")
+                   help="days to simulate (default: the scenario's period; the whole of 2024 without one)")
     p.add_argument("--start", default=None,
                    help="first day, YYYY-MM-DD (default: the scenario's; 2024-01-01 without one)")
     p.add_argument("--seed", type=int, default=seed, help=f"random seed (default {seed})")

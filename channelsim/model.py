@@ -16,7 +16,6 @@ agents, few enough to act one by one.
 from __future__ import annotations
 
 import datetime as dt
-import numbers
 from dataclasses import dataclass, field, make_dataclass
 from functools import partial
 from typing import Any, Iterable, Mapping
@@ -26,7 +25,9 @@ import numpy as np
 import pandas as pd
 
 from .geography import build_grid, geography
-from .params import Params, ParameterError, parse_date
+from . import checks
+from .checks import FIRST_DATE, LAST_DATE
+from .params import Params, ParameterError
 from .policies import Policy
 from .population import Population, State
 from .results import DAILY_COLUMNS
@@ -100,39 +101,8 @@ class Snapshot:
 
 
 #: The span of calendar dates a run may start in (dates far outside it cannot be simulated).
-FIRST_START, LAST_START = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
-
-
-def as_date(value: Any, name: str = "start") -> dt.date:
-    """``value`` as a run's date, or a :class:`ParameterError` naming ``name``."""
-    date = parse_date(value)
-    if date is None:
-        raise ParameterError(f"{name}={value!r} is invalid: expected a date (YYYY-MM-DD)")
-    if not FIRST_START <= date <= LAST_START:
-        raise ParameterError(f"{name}={value!r} is out of range: expected a date between "
-                             f"{FIRST_START} and {LAST_START}")
-    return date
-
-
-def _check_seed(seed: Any) -> Any:
-    """``seed`` if a numpy generator can be seeded from it (None, a whole number >= 0, a
-    sequence of them, a Generator, BitGenerator or SeedSequence), else a ParameterError.
-    Whole numbers come back as Python ints: Mesa also seeds Python's ``random`` with them,
-    which refuses numpy integers (such as a seed read from a results table)."""
-    if seed is None or isinstance(seed, (np.random.Generator, np.random.BitGenerator,
-                                         np.random.SeedSequence)):
-        return seed
-    whole = isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_))
-    if whole and seed >= 0:
-        return int(seed)
-    try:
-        if whole or isinstance(seed, (bool, np.bool_, numbers.Number, str)):
-            raise TypeError
-        np.random.SeedSequence(seed)
-    except (TypeError, ValueError):
-        raise ParameterError(f"seed={seed!r} is invalid: expected a whole number >= 0, "
-                             "a numpy.random.Generator or None") from None
-    return seed
+FIRST_START, LAST_START = FIRST_DATE, LAST_DATE
+as_date = checks.date  #: ``value`` as a run's date, or a ParameterError naming it
 
 
 class ChannelModel(mesa.Model):
@@ -152,7 +122,7 @@ class ChannelModel(mesa.Model):
     def __init__(self, params: Params | Mapping[str, Any] | None = None, *,
                  start: Any = "2024-01-01", rng: Any = None, weather: Any = None,
                  policies: Iterable[Any] | None = None, **overrides: Any) -> None:
-        super().__init__(rng=_check_seed(rng))
+        super().__init__(rng=checks.rng_seed(rng, "seed"))
         self.params: Params = _as_params(params, overrides)
         self.start = as_date(start)
         self.date = self.start - dt.timedelta(days=1)  #: the last simulated day

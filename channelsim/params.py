@@ -1,9 +1,11 @@
 """The parameter registry: the single source of truth for every model parameter.
 
 Each parameter is declared once, in :data:`REGISTRY`, with its default, bounds, unit, group,
-a one-line description and a source (a row of ``channelsim/data/channel_facts.csv``, or the
-calibration that set it). Validation (:class:`Params`), the dashboard's sliders, the sweeps'
-bounds and the documentation's parameter table are all derived from this list.
+a short label, a one-line description and a source (a row of
+``channelsim/data/channel_facts.csv``, or the calibration that set it). Validation
+(:class:`Params`, a pydantic model whose fields carry the registry's constraints), the
+dashboard's controls, the sweeps' bounds and the documentation's parameter table are all derived
+from this list.
 
 >>> p = Params(officers_per_day=1200)
 >>> p.officers_per_day
@@ -11,7 +13,13 @@ bounds and the documentation's parameter table are all derived from this list.
 >>> Params(officers_per_day=-5)
 Traceback (most recent call last):
 ...
-channelsim.params.ParameterError: officers_per_day=-5 is out of range: expected a number between 0 and 5000 (officers)
+channelsim.checks.ParameterError: officers_per_day=-5 is out of range: expected a number between 0 and 5000 (officers)
+
+Values are taken strictly: a number parameter takes an ``int`` or ``float`` (numpy scalars
+too), never a bool or a string; an integer parameter takes a whole ``int`` only, so
+``n_gangs=3.0`` is refused rather than silently truncated or accepted; a switch takes ``True``
+or ``False`` only (not ``1`` nor ``"TRUE"``); a date takes a date, a datetime or
+``"YYYY-MM-DD"``; a choice takes one of its listed strings.
 """
 
 from __future__ import annotations
@@ -19,32 +27,36 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable, Literal
+from typing import Annotated, Any, Iterable, Literal, Mapping
 
+import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError,
+                      create_model, model_validator)
+
+from .checks import FIRST_DATE, LAST_DATE, CalendarDate, ParameterError, parse_date
 
 __all__ = ["ParamSpec", "REGISTRY", "GROUPS", "Params", "ParameterError", "spec", "parameter_table",
            "check_value", "parse_date"]
-
-
-class ParameterError(ValueError):
-    """A parameter was unknown, of the wrong type, or out of its allowed range."""
 
 
 @dataclass(frozen=True)
 class ParamSpec:
     """One registry entry.
 
-    ``kind`` is ``"float"``, ``"int"``, ``"bool"``, ``"date"`` or ``"choice"``. Numbers carry
-    inclusive bounds ``low``/``high``; choices carry ``choices``. ``source`` is either the name
-    of a row in the facts table (``fact:<name>``), the calibration that set it
-    (``"calibrated (2024, channelsim.calibration): <target>"`` for values fitted by
-    :func:`channelsim.calibration.calibrate`, ``"calibrated (2024, by hand): <target>"`` for values
-    tuned by hand against the record) or ``"assumption: <why>"``.
+    ``label`` is the short human name shown next to a control ("Officers on the coast per
+    day"); ``unit`` is a physical unit, or ``"share"``, ``"ratio"``, ``"probability"``,
+    ``"utility"`` or ``""`` for dimensionless numbers. ``kind`` is ``"float"``, ``"int"``,
+    ``"bool"``, ``"date"`` or ``"choice"``. Numbers carry inclusive bounds ``low``/``high``;
+    choices carry ``choices``. ``source`` is either the name of a row in the facts table
+    (``fact:<name>``), the calibration that set it (``"calibrated (2024,
+    channelsim.calibration): <target>"`` for values fitted by
+    :func:`channelsim.calibration.calibrate`, ``"calibrated (2024, by hand): <target>"`` for
+    values tuned by hand against the record) or ``"assumption: <why>"``.
     """
 
     name: str
+    label: str
     default: Any
     unit: str
     group: str
@@ -59,12 +71,19 @@ class ParamSpec:
         """A human description of the allowed values, used in error messages."""
         if self.kind in ("float", "int"):
             what = "an integer" if self.kind == "int" else "a number"
-            return f"{what} between {_fmt(self.low)} and {_fmt(self.high)} ({self.unit})"
+            unit = f" ({self.unit})" if self.unit else ""
+            return f"{what} between {_fmt(self.low)} and {_fmt(self.high)}{unit}"
         if self.kind == "bool":
             return "true or false"
         if self.kind == "date":
-            return "a date (YYYY-MM-DD)"
+            return f"a date (YYYY-MM-DD) between {FIRST_DATE} and {LAST_DATE}"
         return "one of " + ", ".join(repr(c) for c in self.choices)
+
+    def title(self) -> str:
+        """The label with its unit, as a control shows it: "Officers on the coast per day
+        (officers)"; dimensionless numbers, switches, dates and choices show the label alone."""
+        show_unit = self.kind in ("float", "int") and self.unit
+        return f"{self.label} ({self.unit})" if show_unit else self.label
 
 
 def _fmt(x: float | None) -> str:
@@ -89,225 +108,240 @@ F = "fact:"
 
 REGISTRY: tuple[ParamSpec, ...] = (
     # ----------------------------------------------------------------------------------- weather
-    ParamSpec("beaufort7_days_per_year", 120.0, "days/year", "weather",
+    ParamSpec("beaufort7_days_per_year", "Stormy days a year (Beaufort 7+)",
+              120.0, "days/year", "weather",
               "Expected days a year with wind of Beaufort 7 or more (no launches on those days)",
               F + "days_wind_beaufort7_or_more", low=0, high=365),
-    ParamSpec("weather_seasonal_amplitude", 1.3, "Beaufort", "weather",
+    ParamSpec("weather_seasonal_amplitude", "Winter-summer wind difference",
+              1.3, "Beaufort", "weather",
               "Half the difference between the mean winter and summer wind force",
               "assumption: Dover Strait climatology, winter gales and summer calms", low=0, high=4),
-    ParamSpec("weather_persistence", 0.65, "1", "weather",
+    ParamSpec("weather_persistence", "Persistence of the weather", 0.65, "", "weather",
               "Day-to-day autocorrelation of the wind force (calm and stormy spells)",
               "assumption: synoptic weather systems last 2-4 days", low=0, high=0.98),
-    ParamSpec("weather_variability", 1.6, "Beaufort", "weather",
+    ParamSpec("weather_variability", "Day-to-day wind variability", 1.6, "Beaufort", "weather",
               "Standard deviation of the daily wind force about its seasonal mean",
               "assumption: spread of daily mean wind in the Dover Strait", low=0.1, high=4),
     # ---------------------------------------------------------------------------------- migrant
-    ParamSpec("inflow_per_year", 44600.0, "people/year", "migrant",
+    ParamSpec("inflow_per_year", "People reaching the coast per year",
+              44600.0, "people/year", "migrant",
               "People arriving on the French coast intending to cross, per year",
               "calibrated (2024, channelsim.calibration): 36,816 arrivals (people_arriving_small_boat); "
               "90% interval 37,600-53,000", low=0, high=200000),
-    ParamSpec("inflow_seasonality", 0.45, "1", "migrant",
+    ParamSpec("inflow_seasonality", "Seasonality of arrivals on the coast",
+              0.45, "ratio", "migrant",
               "Relative amplitude of the seasonal inflow (0 = flat; peak in late summer)",
               "calibrated (2024, by hand): arrivals concentrated from May to October", low=0, high=0.95),
-    ParamSpec("initial_camp_population", 2000, "people", "migrant",
+    ParamSpec("initial_camp_population", "People on the coast at the start",
+              2000, "people", "migrant",
               "People waiting on the French coast when the run starts",
               F + "camp_population_loon_plage", kind="int", low=0, high=50000),
-    ParamSpec("uk_pull", 1.0, "1", "migrant",
+    ParamSpec("uk_pull", "Pull of the UK", 1.0, "utility", "migrant",
               "Mean pull of the UK (work, family, language) as a utility weight",
               "assumption: normalising unit of the choice model", low=0, high=5),
-    ParamSpec("uk_pull_spread", 0.3, "1", "migrant",
+    ParamSpec("uk_pull_spread", "Spread of the UK's pull between people", 0.3, "ratio", "migrant",
               "Coefficient of variation of the UK's pull between people (lognormal)",
               "assumption: family ties and work prospects differ", low=0, high=3),
-    ParamSpec("crossing_propensity", -2.2, "utility", "migrant",
+    ParamSpec("crossing_propensity", "Readiness to try a crossing", -2.2, "utility", "migrant",
               "Base utility of trying to cross today against waiting (daily logit)",
               "calibrated (2024, by hand): attempts and camp population", low=-10, high=5),
-    ParamSpec("risk_aversion", 40.0, "utility", "migrant",
+    ParamSpec("risk_aversion", "Weight of the risk of dying", 40.0, "utility", "migrant",
               "Weight of the perceived chance of dying at sea in the daily choice",
               "calibrated (2024, by hand): deaths do not stop crossings; assumption on magnitude",
               low=0, high=100),
-    ParamSpec("return_aversion", 3.0, "utility", "migrant",
+    ParamSpec("return_aversion", "Weight of the risk of return", 3.0, "utility", "migrant",
               "Weight of the perceived chance of being returned to France",
               "assumption: a return costs the journey and the price, not life", low=0, high=50),
-    ParamSpec("stop_aversion", 0.8, "utility", "migrant",
+    ParamSpec("stop_aversion", "Weight of the risk of a police stop", 0.8, "utility", "migrant",
               "Weight of the perceived chance of being stopped by French police",
               "assumption: a stop costs a retry, often discounted", low=0, high=20),
-    ParamSpec("price_sensitivity", 0.25, "utility/1000 EUR", "migrant",
+    ParamSpec("price_sensitivity", "Weight of the price", 0.25, "utility/1000 EUR", "migrant",
               "Weight of the price of a place, per 1000 euros",
               "assumption: prices of 1500-7000 EUR still sell", low=0, high=5),
-    ParamSpec("leave_propensity", -6.5, "utility", "migrant",
+    ParamSpec("leave_propensity", "Readiness to leave the coast", -6.5, "utility", "migrant",
               "Base utility of leaving the coast (giving up, moving elsewhere) against waiting",
               "calibrated (2024, by hand): camp turnover", low=-15, high=5),
-    ParamSpec("leave_per_failure", 0.35, "utility", "migrant",
+    ParamSpec("leave_per_failure", "Push to leave after each failure", 0.35, "utility", "migrant",
               "Added utility of leaving per failed attempt (stopped or returned)",
               "assumption: repeated failure wears people down", low=0, high=5),
-    ParamSpec("leave_per_month_waiting", 0.25, "utility/month", "migrant",
+    ParamSpec("leave_per_month_waiting", "Push to leave per month of waiting",
+              0.25, "utility/month", "migrant",
               "Added utility of leaving per month spent on the coast",
               "assumption: long waits push people to move on within Europe", low=0, high=5),
-    ParamSpec("belief_learning_rate", 0.05, "1/event", "migrant",
+    ParamSpec("belief_learning_rate", "Learning from camp news", 0.05, "share/event", "migrant",
               "How far one observed event (a stop, a death, a return) moves a belief",
               "assumption: word of mouth within a camp", low=0, high=1),
-    ParamSpec("own_experience_weight", 0.3, "1", "migrant",
+    ParamSpec("own_experience_weight", "Weight of one's own experience", 0.3, "share", "migrant",
               "How far a person's own stop or return moves their belief",
               "assumption: one's own failure weighs more than hearsay", low=0, high=1),
-    ParamSpec("smuggler_reassurance", 0.3, "1", "migrant",
+    ParamSpec("smuggler_reassurance", "Smugglers' reassurance", 0.3, "share", "migrant",
               "Share of bad news that smugglers' counter-messaging cancels",
               "assumption: smugglers advertise success and discount danger", low=0, high=1),
-    ParamSpec("prior_stop_belief", 0.45, "probability", "migrant",
+    ParamSpec("prior_stop_belief", "Newcomers' belief in a police stop",
+              0.45, "probability", "migrant",
               "Chance of being stopped by French police that newcomers first believe",
               F + "france_share_of_attempts_stopped", low=0, high=1),
-    ParamSpec("prior_death_belief", 0.005, "probability", "migrant",
+    ParamSpec("prior_death_belief", "Newcomers' belief in dying at sea",
+              0.005, "probability", "migrant",
               "Chance of dying at sea that newcomers first believe",
               "assumption: above the recorded 0.1-0.2% per attempt (deaths_in_channel)", low=0, high=1),
     # ------------------------------------------------------------------------------------- gang
-    ParamSpec("n_gangs", 6, "gangs", "gang",
+    ParamSpec("n_gangs", "Smuggling gangs", 6, "gangs", "gang",
               "Smuggling networks sharing the coast between them",
               "assumption: a handful of networks control the launch beaches", kind="int", low=0, high=40),
-    ParamSpec("boat_supply_per_day", 3.4, "boats/day", "gang",
+    ParamSpec("boat_supply_per_day", "Boats delivered per day", 3.4, "boats/day", "gang",
               "Boats with engines delivered to the gangs along the coast per day",
               "calibrated (2024, by hand): about 700 boats landed (arrivals / people_per_boat_mean)",
               low=0, high=100),
-    ParamSpec("initial_boat_stock", 30, "boats", "gang",
+    ParamSpec("initial_boat_stock", "Boats in stock at the start", 30, "boats", "gang",
               "Boats held by all gangs together when the run starts",
               "assumption: about a week of supply", kind="int", low=0, high=10000),
-    ParamSpec("price_eur", 3500.0, "EUR/person", "gang",
+    ParamSpec("price_eur", "Price of a place", 3500.0, "EUR/person", "gang",
               "Standard price of a place in a boat",
               F + "price_per_person_eur_typical", low=0, high=20000),
-    ParamSpec("repeat_discount", 0.55, "share", "gang",
+    ParamSpec("repeat_discount", "Discount for people stopped before", 0.55, "share", "gang",
               "Discount on the price for people who were stopped before",
               F + "price_per_person_eur_low (1500 against 3500)", low=0, high=1),
-    ParamSpec("base_load", 18.0, "people/boat", "gang",
+    ParamSpec("base_load", "People per boat without pressure", 18.0, "people/boat", "gang",
               "People a gang puts in a boat with no enforcement pressure and boats to spare",
               "calibrated (by hand): 13 a boat in 2020 (people_per_boat_mean) at weak enforcement",
               low=1, high=100),
-    ParamSpec("max_load", 80.0, "people/boat", "gang",
+    ParamSpec("max_load", "Most people in one boat", 80.0, "people/boat", "gang",
               "Most people a gang will put in one dinghy",
               F + "people_in_one_boat (70 not unusual)", low=1, high=150),
-    ParamSpec("load_enforcement_response", 3.9, "1", "gang",
+    ParamSpec("load_enforcement_response", "Loads' response to enforcement", 3.9, "", "gang",
               "How strongly loads rise with the chance a launch is stopped",
               "calibrated (2024, channelsim.calibration): 53 people a boat (people_per_boat_mean); "
               "90% interval 2.65-5.75", low=0, high=20),
-    ParamSpec("load_scarcity_response", 0.8, "1", "gang",
+    ParamSpec("load_scarcity_response", "Loads' response to scarce boats", 0.8, "", "gang",
               "How strongly loads rise when people waiting outnumber boats",
               "calibrated (2024, by hand): 53 people a boat (people_per_boat_mean)", low=0, high=10),
-    ParamSpec("police_avoidance", 2.5, "1", "gang",
+    ParamSpec("police_avoidance", "Gangs' avoidance of police", 2.5, "", "gang",
               "How strongly gangs shift launches away from beaches with more police",
               "assumption: displacement along the coast as reported", low=0, high=20),
-    ParamSpec("weather_sensitivity", 0.5, "1/Beaufort", "gang",
+    ParamSpec("weather_sensitivity", "Gangs' sensitivity to wind", 0.5, "1/Beaufort", "gang",
               "Fall in launch propensity per Beaufort force above calm (force 2)",
               F + "red_day_definition (crossings cluster on calm days)", low=0, high=5),
-    ParamSpec("boat_cost_eur", 12000.0, "EUR/boat", "gang",
+    ParamSpec("boat_cost_eur", "Cost of a boat", 12000.0, "EUR/boat", "gang",
               "Cost to a gang of one boat with engine",
               "assumption: dinghy and outboard bought through the supply chain", low=0, high=100000),
     # ---------------------------------------------------------------------------- french police
-    ParamSpec("officers_per_day", 800.0, "officers", "french_police",
+    ParamSpec("officers_per_day", "Officers on the coast per day",
+              800.0, "officers", "french_police",
               "French officers patrolling the coast each day",
               F + "french_coast_patrol_officers_per_day", low=0, high=5000),
-    ParamSpec("officers_per_unit", 20, "officers/unit", "french_police",
+    ParamSpec("officers_per_unit", "Officers per patrol unit", 20, "officers/unit", "french_police",
               "Officers in one patrol unit (the unit of allocation along the coast)",
               "assumption: a section of gendarmes or CRS", kind="int", low=1, high=200),
-    ParamSpec("patrol_focus", 0.6, "share", "french_police",
+    ParamSpec("patrol_focus", "Patrols sent to recent launches", 0.6, "share", "french_police",
               "Share of units sent where launches were recent (the rest spread evenly)",
               "assumption: intelligence-led patrolling", low=0, high=1),
-    ParamSpec("stop_effectiveness", 0.103, "1/(officer/km)", "french_police",
+    ParamSpec("stop_effectiveness", "Effectiveness of a beach patrol",
+              0.103, "1/(officer/km)", "french_police",
               "Chance of stopping a launch per officer per km of coast watched at that point",
               "calibrated (2024, channelsim.calibration): 45% of attempts stopped "
               "(france_share_of_attempts_stopped); 90% interval 0.076-0.140", low=0, high=1),
-    ParamSpec("seizure_on_stop", 0.7, "share", "french_police",
+    ParamSpec("seizure_on_stop", "Boats seized when a launch is stopped",
+              0.7, "share", "french_police",
               "Chance the boat and engine are seized or destroyed when a launch is stopped",
               "assumption: boats slashed or seized on the beach", low=0, high=1),
     # ----------------------------------------------------------------------------- border force
-    ParamSpec("bf_vessels", 4, "vessels", "border_force",
+    ParamSpec("bf_vessels", "Border Force vessels on task", 4, "vessels", "border_force",
               "Border Force and partner vessels working the Strait on a day",
               "assumption: cutters and coastal patrol vessels on task", kind="int", low=0, high=50),
-    ParamSpec("bf_capacity_per_trip", 100, "people/trip", "border_force",
+    ParamSpec("bf_capacity_per_trip", "People a vessel takes per trip",
+              100, "people/trip", "border_force",
               "People one vessel can take aboard before returning to Dover",
               "assumption: cutter deck capacity", kind="int", low=1, high=500),
-    ParamSpec("bf_trip_hours", 3.0, "hours", "border_force",
+    ParamSpec("bf_trip_hours", "Hours per Border Force trip", 3.0, "hours", "border_force",
               "Hours for one pick-up, landing at Dover and return to station",
               "assumption: about 20 nautical miles at 15 knots plus transfer", low=0.5, high=24),
-    ParamSpec("bf_detection_per_hour", 0.7, "1/hour", "border_force",
+    ParamSpec("bf_detection_per_hour", "Chance per hour of finding a boat",
+              0.7, "1/hour", "border_force",
               "Chance per hour that a boat in UK waters is found when a vessel is free",
               "assumption: radar, aircraft and coastguard coordination", low=0, high=1),
     # ------------------------------------------------------------------------------------- risk
-    ParamSpec("dinghy_safe_capacity", 20, "people/boat", "risk",
+    ParamSpec("dinghy_safe_capacity", "Safe load of a dinghy", 20, "people/boat", "risk",
               "People a small-boat dinghy is built to carry safely",
               F + "dinghy_safe_capacity", kind="int", low=1, high=200),
-    ParamSpec("boat_speed_kmh", 6.0, "km/h", "risk",
+    ParamSpec("boat_speed_kmh", "Speed of a dinghy", 6.0, "km/h", "risk",
               "Speed of an overloaded dinghy across the Strait",
               "assumption: 10-14 hours for 60-80 km crossings as reported", low=1, high=30),
-    ParamSpec("distress_hazard_per_hour", 0.00005, "1/hour", "risk",
+    ParamSpec("distress_hazard_per_hour", "Hourly risk of distress", 0.00005, "1/hour", "risk",
               "Hourly chance that a boat at its safe load in calm water gets into distress",
               "calibrated (2024, channelsim.calibration): 73-78 deaths (deaths_in_channel); "
               "90% interval 3.9e-5-6.6e-5", low=0, high=1),
-    ParamSpec("overload_risk", 1.2, "1", "risk",
+    ParamSpec("overload_risk", "Added risk from overloading", 1.2, "", "risk",
               "Growth of the distress hazard per safe-capacity of overloading (exponential)",
               "calibrated (2024, by hand): deaths rise as boats fill (deaths_in_channel)", low=0, high=10),
-    ParamSpec("sea_state_risk", 0.35, "1/Beaufort", "risk",
+    ParamSpec("sea_state_risk", "Added risk from rough sea", 0.35, "1/Beaufort", "risk",
               "Growth of the distress hazard per Beaufort force (exponential)",
               "assumption: rough water swamps dinghies", low=0, high=3),
-    ParamSpec("death_share_in_distress", 0.12, "share", "risk",
+    ParamSpec("death_share_in_distress", "Deaths among people in distress", 0.12, "share", "risk",
               "Share of people aboard who die when a boat in distress is reached in time",
               "calibrated (2024, by hand): 73-78 deaths (deaths_in_channel)", low=0, high=1),
-    ParamSpec("crush_risk_per_overload", 0.00006, "1/person", "risk",
+    ParamSpec("crush_risk_per_overload", "Risk of dying in the crush", 0.00006, "1/person", "risk",
               "Chance per person per safe-capacity of overloading of dying in the crush at launch",
               "calibrated (2024, by hand): deaths in the crush reported aboard overloaded boats",
               low=0, high=0.1),
     # ------------------------------------------------------------------------------------ pilot
-    ParamSpec("pilot_enabled", False, "", "pilot",
+    ParamSpec("pilot_enabled", "One-in-one-out pilot", False, "", "pilot",
               "The one-in-one-out pilot is part of the run (in force from pilot_start to pilot_end)",
               "assumption: off in the 2024 baseline; on in the pilot scenarios", kind="bool"),
-    ParamSpec("pilot_start", dt.date(2025, 8, 4), "date", "pilot",
+    ParamSpec("pilot_start", "Pilot starts", dt.date(2025, 8, 4), "date", "pilot",
               "Date the one-in-one-out pilot comes into force", F + "pilot_in_force", kind="date"),
-    ParamSpec("pilot_end", dt.date(2026, 6, 30), "date", "pilot",
+    ParamSpec("pilot_end", "Pilot ends", dt.date(2026, 6, 30), "date", "pilot",
               "Last day of the pilot", F + "pilot_end", kind="date"),
-    ParamSpec("weekly_return_cap", 50, "people/week", "pilot",
+    ParamSpec("weekly_return_cap", "Most returns per week", 50, "people/week", "pilot",
               "Most people returned to France in one week",
               F + "pilot_returns_per_week_announced", kind="int", low=0, high=5000),
-    ParamSpec("detention_places", 200, "people", "pilot",
+    ParamSpec("detention_places", "Detention places", 200, "people", "pilot",
               "Places in immigration detention for people awaiting return",
               "assumption: a share of the removal-centre estate set aside", kind="int",
               low=0, high=10000),
-    ParamSpec("referral_days", 3, "days", "pilot",
+    ParamSpec("referral_days", "Days to refer to France", 3, "days", "pilot",
               "Days from landing to the UK's referral of a detained person to France",
               F + "pilot_uk_referral_days", kind="int", low=0, high=60),
-    ParamSpec("answer_days", 14, "days", "pilot",
+    ParamSpec("answer_days", "Days for France to answer", 14, "days", "pilot",
               "Days France takes to answer a referral",
               F + "pilot_france_answer_days", kind="int", low=0, high=90),
-    ParamSpec("admissions_per_return", 1.0, "admissions/return", "pilot",
+    ParamSpec("admissions_per_return", "Admissions per return", 1.0, "admissions/return", "pilot",
               "People admitted through the legal route for each person returned",
               F + "pilot_exchange_ratio", low=0, high=10),
-    ParamSpec("security_refusal_share", 0.1, "share", "pilot",
+    ParamSpec("security_refusal_share", "Refused after security checks", 0.1, "share", "pilot",
               "Share of legal-route candidates refused after security checks",
               "assumption: checks refuse a minority", low=0, high=1),
-    ParamSpec("detention_rule", "returnees_first", "", "pilot",
+    ParamSpec("detention_rule", "Who is detained", "returnees_first", "", "pilot",
               "Who is detained among recent arrivals: at random, or returnees who crossed again first",
               "assumption: pilot as announced", kind="choice",
               choices=("random", "returnees_first")),
-    ParamSpec("legal_route_appeal", -6.0, "utility", "pilot",
+    ParamSpec("legal_route_appeal", "Appeal of the legal route", -6.0, "utility", "pilot",
               "Base utility of applying to the legal route against waiting, while eligible "
               "(the pull of the UK times the perceived chance of admission is added)",
               "assumption: few apply while admission looks unlikely", low=-15, high=10),
-    ParamSpec("news_weight", 0.5, "1", "pilot",
+    ParamSpec("news_weight", "Weight of policy news", 0.5, "share", "pilot",
               "How strongly news of a policy moves beliefs beyond what camps observe",
               "assumption: announcements are heard but discounted", low=0, high=1),
     # ----------------------------------------------------------------------------------- levers
-    ParamSpec("sea_interceptions", False, "", "levers",
+    ParamSpec("sea_interceptions", "Interceptions at sea", False, "", "levers",
               "French forces intercept boats at sea within the inshore band",
               "assumption: off in 2024; announced for 2025", kind="bool"),
-    ParamSpec("sea_interception_rate", 0.3, "share", "levers",
+    ParamSpec("sea_interception_rate", "Chance of an interception at sea", 0.3, "share", "levers",
               "Chance a boat in the inshore band is intercepted when interceptions are on",
               "assumption: few boats can be caught in the water", low=0, high=1),
-    ParamSpec("interception_death_risk", 0.004, "1/person", "levers",
+    ParamSpec("interception_death_risk", "Risk of dying in an interception",
+              0.004, "1/person", "levers",
               "Chance per person of dying in an interception at sea",
               "assumption: interventions on overloaded boats are dangerous", low=0, high=0.2),
-    ParamSpec("working_crackdown", 0.0, "share", "levers",
+    ParamSpec("working_crackdown", "Crackdown on illegal working", 0.0, "share", "levers",
               "Fall in the UK's pull from the crackdown on illegal working",
               "assumption: policy lever, 0 in 2024", low=0, high=1),
-    ParamSpec("gang_disruption", 0.0, "share", "levers",
+    ParamSpec("gang_disruption", "Boat supply cut upstream", 0.0, "share", "levers",
               "Share of the boat supply cut by seizures and arrests upstream",
               "assumption: policy lever, 0 in 2024 (boats_or_engines_seized counted in supply)",
               low=0, high=1),
-    ParamSpec("extra_safe_route_per_week", 0.0, "people/week", "levers",
+    ParamSpec("extra_safe_route_per_week", "Extra safe-route admissions per week",
+              0.0, "people/week", "levers",
               "Admissions through safe routes not tied to returns",
               "assumption: policy lever, 0 in 2024", low=0, high=5000),
 )
@@ -326,81 +360,98 @@ def spec(name: str) -> ParamSpec:
 def _unknown(name: str) -> str:
     import difflib
 
-    close = difflib.get_close_matches(name, list(_BY_NAME), n=1)
+    close = difflib.get_close_matches(str(name), list(_BY_NAME), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"unknown parameter {name!r}{hint}"
 
 
+# ------------------------------------------------------------------------------ the fields
+def _python_scalar(value: Any) -> Any:
+    """A numpy scalar (``np.float64``, ``np.int64``, ``np.bool_``) as the Python value it
+    holds, so that a value read from an array or a table is taken like a literal; anything else
+    is passed on unchanged for the strict type check."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _annotation(s: ParamSpec) -> Any:
+    """The pydantic type of a registry entry, with its constraints."""
+    scalar = BeforeValidator(_python_scalar)
+    if s.kind == "float":
+        return Annotated[float, Field(ge=s.low, le=s.high, allow_inf_nan=False), scalar]
+    if s.kind == "int":
+        return Annotated[int, Field(ge=int(s.low), le=int(s.high)), scalar]
+    if s.kind == "bool":
+        return Annotated[bool, scalar]
+    if s.kind == "date":
+        return CalendarDate
+    return Literal[s.choices]  # type: ignore[valid-type]
+
+
 def _field(s: ParamSpec) -> tuple[Any, Any]:
-    py = {"float": float, "int": int, "bool": bool, "date": dt.date, "choice": str}[s.kind]
-    return (py, Field(default=s.default, description=s.description))
+    return (_annotation(s), Field(default=s.default, title=s.label, description=s.description))
 
 
-class _Base(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=False)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _check(cls, value: Any, info) -> Any:  # noqa: ANN001 - pydantic's ValidationInfo
-        s = _BY_NAME[info.field_name]
-        return _coerce(s, value)
+_STRICT = ConfigDict(strict=True)
+_ADAPTERS: dict[str, TypeAdapter] = {s.name: TypeAdapter(_annotation(s), config=_STRICT)
+                                     for s in REGISTRY}
 
 
-def parse_date(value: Any) -> dt.date | None:
-    """``value`` as a date (from a date, datetime, Timestamp or ``"YYYY-MM-DD"``), else None."""
-    if value is pd.NaT:
-        return None
-    if isinstance(value, dt.datetime):  # also pandas.Timestamp
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
+def _message(s: ParamSpec, error: Mapping[str, Any], given: Any) -> str:
+    """A pydantic error on parameter ``s`` as the registry's message: the parameter, the value
+    as the user gave it, and what was expected."""
+    kind = error["type"]
+    given = _python_scalar(given)  # np.float64(3.5) reads as 3.5
+    head = f"{s.name}={given!r}"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return f"{head} is out of range: expected {s.expected()}"
+    is_float = isinstance(given, float)
+    if s.kind in ("float", "int") and is_float and not math.isfinite(given):
+        return f"{head} is not finite: expected {s.expected()}"
+    if s.kind == "int" and is_float:
+        hint = f" (write {int(given)})" if float(given).is_integer() else ""
+        return f"{head} is not an integer: expected {s.expected()}{hint}"
+    return f"{head} is invalid: expected {s.expected()}"
+
+
+def _translate(err: ValidationError, given: Mapping[str, Any]) -> ParameterError:
+    """The first error of a failed validation as a :class:`ParameterError`."""
+    first = err.errors()[0]
+    original = first.get("ctx", {}).get("error")
+    if isinstance(original, ParameterError):  # a cross-parameter rule
+        return original
+    name = first["loc"][0] if first["loc"] else None
+    if name not in _BY_NAME:
+        return ParameterError(_unknown(name) if first["type"] == "extra_forbidden"
+                              else f"{name}: {first['msg']}")
+    return ParameterError(_message(_BY_NAME[name], first, given.get(name, first.get("input"))))
 
 
 def check_value(name: str, value: Any) -> Any:
     """Validate one value of parameter ``name`` alone (bounds, type), returning it typed."""
-    return _coerce(spec(name), value)
+    s = spec(name)
+    try:
+        return _ADAPTERS[name].validate_python(value)
+    except ValidationError as err:
+        raise ParameterError(_message(s, err.errors()[0], value)) from None
 
 
-def _coerce(s: ParamSpec, value: Any) -> Any:
-    """Check ``value`` against ``s`` and return it in the parameter's type."""
-    bad = f"{s.name}={value!r} is invalid: expected {s.expected()}"
-    if getattr(value, "ndim", 0):  # a numpy array or similar: one value was expected
-        raise ParameterError(bad)
-    if s.kind == "bool":
-        if isinstance(value, (bool,)) or (hasattr(value, "dtype") and value.dtype == bool):
-            return bool(value)
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-        raise ParameterError(bad)
-    if s.kind == "date":
-        date = parse_date(value)
-        if date is None:
-            raise ParameterError(bad)
-        return date
-    if s.kind == "choice":
-        if isinstance(value, str) and value in s.choices:
-            return value
-        raise ParameterError(bad)
-    # numbers
-    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
-        raise ParameterError(bad)
-    if isinstance(value, str):
-        raise ParameterError(bad)
-    x = float(value)
-    if not math.isfinite(x):
-        raise ParameterError(f"{s.name}={value!r} is not finite: expected {s.expected()}")
-    if s.kind == "int":
-        if not x.is_integer():
-            raise ParameterError(f"{s.name}={value!r} is not an integer: expected {s.expected()}")
-    if (s.low is not None and x < s.low) or (s.high is not None and x > s.high):
-        raise ParameterError(f"{s.name}={value!r} is out of range: expected {s.expected()}")
-    return int(x) if s.kind == "int" else x
+# ------------------------------------------------------------------------------ the model
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, validate_default=True)
+
+    @model_validator(mode="after")
+    def _rules_across_parameters(self) -> "_Base":
+        """Rules that tie two parameters together; each names both."""
+        if self.base_load > self.max_load:
+            raise ParameterError(
+                f"base_load={self.base_load!r} is above max_load={self.max_load!r}: expected the "
+                "people a gang puts in a boat without pressure to be at most the most it will "
+                "put in one boat (lower base_load or raise max_load)")
+        if self.pilot_end < self.pilot_start:
+            raise ParameterError(
+                f"pilot_end={self.pilot_end} is before pilot_start={self.pilot_start}: "
+                "expected an end on or after the start")
+        return self
 
 
 _Model = create_model("_ParamsFields", __base__=_Base, **{s.name: _field(s) for s in REGISTRY})
@@ -410,7 +461,10 @@ class Params(_Model):  # type: ignore[misc, valid-type]
     """Validated, immutable model parameters; every field is declared in :data:`REGISTRY`.
 
     ``Params(**overrides)`` starts from the defaults. Unknown names and invalid values raise
-    :class:`ParameterError` naming the parameter, the value and what was expected.
+    :class:`ParameterError` naming the parameter, the value and what was expected. Every way
+    of making a ``Params`` validates: the constructor, :meth:`replace`, ``model_copy(update=)``,
+    ``model_validate`` and ``model_construct`` all check the values and the rules that tie two
+    parameters together (``base_load <= max_load``, ``pilot_start <= pilot_end``).
     """
 
     def __init__(self, **overrides: Any) -> None:
@@ -420,15 +474,28 @@ class Params(_Model):  # type: ignore[misc, valid-type]
         try:
             super().__init__(**overrides)
         except ValidationError as err:
-            first = err.errors()[0]
-            original = first.get("ctx", {}).get("error")
-            if isinstance(original, ParameterError):
-                raise original from None
-            raise ParameterError(f"{first['loc'][0]}: {first['msg']}") from None
-        if self.pilot_end < self.pilot_start:
-            raise ParameterError(
-                f"pilot_end={self.pilot_end} is before pilot_start={self.pilot_start}: "
-                "expected an end on or after the start")
+            raise _translate(err, overrides) from None
+
+    @classmethod
+    def model_validate(cls, obj: Any, **_: Any) -> "Params":  # type: ignore[override]
+        """``obj`` (a Params or a mapping of parameter values) as a validated Params."""
+        if isinstance(obj, Params):
+            return obj
+        if not isinstance(obj, Mapping):
+            raise ParameterError(f"params={obj!r} is invalid: expected Params or a mapping of "
+                                 "parameter names to values")
+        return cls(**obj)
+
+    @classmethod
+    def model_construct(cls, _fields_set: Any = None,  # type: ignore[override]
+                        **values: Any) -> "Params":
+        """Validated like the constructor: there is no unchecked way to make parameters."""
+        return cls(**values)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None,  # type: ignore[override]
+                   deep: bool = False) -> "Params":
+        """A copy; values in ``update`` are validated as by :meth:`replace`."""
+        return self.replace(**update) if update else super().model_copy(deep=deep)
 
     def replace(self, **overrides: Any) -> "Params":
         """A copy with ``overrides`` applied (and validated)."""
@@ -459,7 +526,7 @@ def parameter_table() -> pd.DataFrame:
             rng = ", ".join(s.choices)
         else:
             rng = s.kind
-        rows.append({"name": s.name, "group": GROUPS[s.group], "default": s.default,
-                     "range": rng, "unit": s.unit, "description": s.description,
-                     "source": s.source})
+        rows.append({"name": s.name, "label": s.label, "group": GROUPS[s.group],
+                     "default": s.default, "range": rng, "unit": s.unit,
+                     "description": s.description, "source": s.source})
     return pd.DataFrame(rows)

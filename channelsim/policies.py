@@ -27,7 +27,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .params import ParameterError, Params, parse_date, spec
+from . import checks
+from .params import ParameterError, Params, check_value, spec
 
 __all__ = [
     "Policy", "OneInOneOut", "SafeRoutes", "BeachPatrols", "SeaInterceptions",
@@ -37,12 +38,7 @@ __all__ = [
 
 
 def _date(value: Any, name: str) -> dt.date | None:
-    if value is None:
-        return None
-    date = parse_date(value)
-    if date is None:
-        raise ParameterError(f"{name}={value!r} is invalid: expected a date (YYYY-MM-DD)")
-    return date
+    return None if value is None else checks.date(value, name)
 
 
 @dataclass
@@ -66,7 +62,7 @@ class Policy:
             raise ParameterError(f"{self.kind}.end={self.end} is before {self.kind}.start={self.start}")
         for name, param in self.VALIDATE.items():
             try:
-                value = Params(**{param: getattr(self, name)}).as_dict()[param]
+                value = check_value(param, getattr(self, name))
             except ParameterError as err:
                 raise ParameterError(f"{self.kind}.{name}: {err}") from None
             setattr(self, name, value)

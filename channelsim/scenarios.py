@@ -27,57 +27,83 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import tomli_w
+from pydantic import ConfigDict, Field, ValidationError, model_validator
+from pydantic.dataclasses import dataclass
 
+from . import checks
+from .checks import FIRST_DATE, LAST_DATE, MAX_DAYS, CalendarDate
 from .params import ParameterError, Params
 from .policies import Policy, default_policies, policy_from_dict
 
-__all__ = ["Scenario", "ScenarioError", "names", "get", "load", "save", "loads", "dumps",
-           "default_policies"]
+__all__ = ["Scenario", "ScenarioError", "DEFAULT", "names", "get", "load", "save", "loads",
+           "dumps", "default_policies"]
 
 
 class ScenarioError(ParameterError):
     """A scenario is unknown, malformed, or holds an invalid value."""
 
 
-_KEYS = {"name", "description", "start", "days", "params", "policies"}
+#: The fields of a scenario (the keys of its TOML file) and what each takes, as errors say it.
+_EXPECTED = {
+    "name": "a non-empty string",
+    "description": "a string",
+    "start": f"a date (YYYY-MM-DD) between {FIRST_DATE} and {LAST_DATE}",
+    "days": f"a whole number of days from 1 to {MAX_DAYS}",
+    "params": "a table of registry parameters ([params])",
+    "policies": "an array of tables ([[policies]])",
+}
+_KEYS = set(_EXPECTED)
 
 
-@dataclass
-class Scenario:
-    """A named bundle of parameters and dated policies, with the period it is meant for."""
-
-    name: str
+@dataclass(frozen=True, config=ConfigDict(strict=True, extra="forbid"))
+class _ScenarioFields:
+    name: Annotated[str, Field(min_length=1)] = "default"
     description: str = ""
-    start: dt.date = dt.date(2024, 1, 1)
-    days: int = 365
-    params: dict[str, Any] = field(default_factory=dict)
-    policies: list[dict[str, Any]] = field(default_factory=list)
+    start: CalendarDate = dt.date(2024, 1, 1)
+    days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = 366
+    params: dict[str, Any] = Field(default_factory=dict)
+    policies: list[dict[str, Any]] = Field(default_factory=list)
 
-    def __post_init__(self) -> None:
+    @model_validator(mode="after")
+    def _whole_scenario(self) -> "_ScenarioFields":
         where = f"scenario {self.name!r}"
-        if not isinstance(self.name, str) or not self.name:
-            raise ScenarioError(f"scenario name={self.name!r} is invalid: expected a non-empty string")
-        if isinstance(self.start, str):
-            try:
-                self.start = dt.date.fromisoformat(self.start)
-            except ValueError:
-                raise ScenarioError(f"{where}: start={self.start!r} is invalid: expected a date") from None
-        if isinstance(self.start, dt.datetime) or not isinstance(self.start, dt.date):
-            raise ScenarioError(f"{where}: start={self.start!r} is invalid: expected a date")
-        if isinstance(self.days, bool) or not isinstance(self.days, int) or self.days < 1:
-            raise ScenarioError(f"{where}: days={self.days!r} is invalid: expected a whole number >= 1")
+        try:
+            checks.period_end(self.start, self.days)
+        except ParameterError as err:
+            raise ScenarioError(f"{where}: {err}") from None
         try:
             Params(**self.params)
         except ParameterError as err:
             raise ScenarioError(f"{where}, [params]: {err}") from None
         for k, pol in enumerate(self.policies):
             policy_from_dict(pol, where=f"{where}, policies[{k}]")
+        return self
+
+
+class Scenario(_ScenarioFields):
+    """A named bundle of parameters and dated policies, with the period it is meant for.
+
+    ``Scenario()`` is the default calibrated year (:data:`DEFAULT`, what runs without a
+    scenario): 2024 (366 days from 1 January) with every parameter at its registry default and
+    only the policies the defaults switch on.
+
+    Fields are checked on construction (and by :func:`dataclasses.replace`; a scenario is
+    frozen): a bad value raises :class:`ScenarioError` naming the field, the value and what was
+    expected. Values are taken strictly: ``days`` a whole ``int``, ``description`` a string, ``start`` a date or
+    ``"YYYY-MM-DD"`` between 1900 and 2199, ``params`` valid registry values (see
+    :class:`~channelsim.params.Params`).
+    """
+
+    def __init__(self, *args: Any, **fields: Any) -> None:
+        try:
+            super().__init__(*args, **fields)
+        except ValidationError as err:
+            raise _translate(err, args, fields) from None
 
     def make_params(self, base: Params | None = None) -> Params:
         """The scenario's parameters on top of ``base`` (the defaults if None)."""
@@ -88,16 +114,48 @@ class Scenario:
         standing safe routes) and the scenario's dated policies."""
         return default_policies(params) + [policy_from_dict(d) for d in self.policies]
 
+    @property
+    def end(self) -> dt.date:
+        """The last day of the scenario's period."""
+        return self.start + dt.timedelta(days=self.days - 1)
+
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, "start": self.start,
                 "days": self.days, "params": dict(self.params),
                 "policies": [dict(p) for p in self.policies]}
 
 
+def _translate(err: ValidationError, args: tuple, fields: dict[str, Any]) -> ScenarioError:
+    """The first error of a failed validation as a :class:`ScenarioError` naming the field."""
+    first = err.errors()[0]
+    original = first.get("ctx", {}).get("error")
+    if isinstance(original, ParameterError):  # raised by the whole-scenario rules
+        return original if isinstance(original, ScenarioError) else ScenarioError(str(original))
+    given = {**dict(zip(_EXPECTED, args)), **fields}
+    name = first["loc"][0] if first["loc"] else None
+    where = f"scenario {given.get('name', 'default')!r}"
+    if name not in _EXPECTED:
+        if first["type"] == "unexpected_keyword_argument":
+            return ScenarioError(f"{where}: unknown field {name!r}: expected "
+                                 + ", ".join(_EXPECTED))
+        return ScenarioError(f"{where}: {first['msg']}")
+    value = given.get(name, first.get("input"))
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = value.isoformat()  # as the file spells it, not datetime.date(1, 1, 1)
+    how = "is out of range" if first["type"] in ("greater_than_equal", "less_than_equal") \
+        and name == "start" else "is invalid"
+    return ScenarioError(f"{where}: {name}={value!r} {how}: expected {_EXPECTED[name]}")
+
+
+#: The default calibrated year: what runs without a scenario (see :class:`Scenario`).
+DEFAULT = Scenario(description="The default calibrated year: the whole of 2024 with every "
+                               "parameter at its registry default")
+
+
 def loads(text: str, source: str = "<string>") -> Scenario:
     """Parse a scenario from TOML text; errors name ``source`` (and the line, for syntax)."""
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text.removeprefix("\ufeff"))  # a byte-order mark, as editors write
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{source}: malformed TOML: {err}") from None
     unknown = sorted(set(data) - _KEYS)
@@ -129,7 +187,10 @@ def load(path: str | Path) -> Scenario:
     """Read a scenario from a TOML file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # with or without a byte-order mark
+    except UnicodeDecodeError as err:
+        raise ScenarioError(f"{path}: not UTF-8 text (byte {err.start}): expected a TOML "
+                            "scenario file") from None
     except OSError as err:
         raise ScenarioError(f"{path}: cannot read scenario file: {err.strerror}") from None
     return loads(text, source=str(path))
@@ -147,7 +208,8 @@ def _builtin() -> dict[str, Scenario]:
     found = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):
-            scen = loads(entry.read_text(encoding="utf-8"), source=f"channelsim/data/scenarios/{entry.name}")
+            scen = loads(entry.read_text(encoding="utf-8-sig"),
+                         source=f"channelsim/data/scenarios/{entry.name}")
             found[scen.name] = scen
     order = ["baseline_2024", "pilot_announced", "pilot_scaled", "sea_interceptions",
              "crackdown_and_disruption", "enforcement_without_pilot", "no_policy_counterfactual"]
@@ -169,8 +231,11 @@ def names() -> list[str]:
     return list(_registry())
 
 
-def get(scenario: str | Scenario | Path) -> Scenario:
-    """A built-in scenario by name, a scenario loaded from a ``.toml`` path, or ``scenario``."""
+def get(scenario: str | Scenario | Path | None = None) -> Scenario:
+    """A built-in scenario by name, a scenario loaded from a ``.toml`` path, ``scenario`` itself,
+    or the default calibrated year (:data:`DEFAULT`) for None."""
+    if scenario is None:
+        return DEFAULT
     if isinstance(scenario, Scenario):
         return scenario
     if isinstance(scenario, Path) or (isinstance(scenario, str) and scenario.endswith(".toml")):

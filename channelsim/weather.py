@@ -17,13 +17,12 @@ import datetime as dt
 import functools
 import math
 import pathlib
-import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .params import parse_date
+from .checks import parse_date
 
 __all__ = ["UNCROSSABLE_BEAUFORT", "WeatherFileError", "Weather", "SeasonalWeather",
            "SeriesWeather", "load_weather_csv", "make_weather", "crossable_days"]
@@ -31,7 +30,6 @@ __all__ = ["UNCROSSABLE_BEAUFORT", "WeatherFileError", "Weather", "SeasonalWeath
 UNCROSSABLE_BEAUFORT: int = 7  #: no small boat launches on days of Beaufort 7 or more
 _THRESHOLD = UNCROSSABLE_BEAUFORT - 0.5  # a value >= 6.5 rounds to force 7
 _BLOCK = 366  # normals drawn from the generator per block of days
-_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ONE_DAY = dt.timedelta(days=1)
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 
@@ -40,13 +38,7 @@ class WeatherFileError(ValueError):
     """A weather file is missing or malformed; the message names the file and the line."""
 
 
-def _as_date(x: Any) -> dt.date | None:
-    """``x`` (date, datetime, Timestamp or 'YYYY-MM-DD' string) as a date; None if it is not one."""
-    if isinstance(x, str):
-        x = x.strip()
-        if not _ISO.fullmatch(x):
-            return None
-    return parse_date(x)
+_as_date = parse_date  #: date, datetime, Timestamp or 'YYYY-MM-DD' as a date; None if not one
 
 
 def _beaufort_or_none(v: Any) -> float | None:

@@ -195,7 +195,7 @@ def test_security_checks_refusing_everyone_admit_nobody():
 
 # --------------------------------------------------------------------------------- extreme loads and risk
 def test_one_person_per_boat():
-    daily = run(max_load=1)
+    daily = run(max_load=1, base_load=1)  # a base load above the ceiling is refused
     assert_sound(daily, 2000)
     crossed = daily.boats > 0
     assert crossed.sum() > 10
@@ -214,7 +214,7 @@ def test_boats_packed_far_beyond_the_default_cap():
 
 
 def test_a_fractional_max_load_is_never_exceeded():
-    daily = run(max_load=1.5)
+    daily = run(max_load=1.5, base_load=1.5)
     assert_sound(daily, 2000)
     assert (daily.people_per_boat[daily.boats > 0] == 1).all()
 
@@ -258,6 +258,8 @@ def test_each_parameter_at_each_bound_runs_soundly(name, value):
     overrides = {name: value}
     if name == "base_load":
         overrides["max_load"] = 150  # the boat can take what the gang wants to load
+    if name == "max_load" and value < Params().base_load:
+        overrides["base_load"] = value  # base_load <= max_load
     with np.errstate(divide="raise", invalid="raise", over="raise"):
         model = channelsim.build_model(start="2024-06-01", seed=SEED, **overrides)
         model.run_for(45)
@@ -281,3 +283,40 @@ def test_the_calendar_span_ends_run_soundly():
     for start in ("1900-01-01", "2199-12-01"):
         daily = channelsim.simulate(start=start, days=31, seed=SEED)
         assert_sound(daily, 2000)
+
+
+def test_a_run_past_the_end_of_the_calendar_is_refused_before_running():
+    from channelsim.params import ParameterError
+
+    with pytest.raises(ParameterError, match=r"days=100 is out of range: a run from 2199-12-01 must "
+                                             r"end by 2199-12-31, expected at most 31 days"):
+        channelsim.simulate(start="2199-12-01", days=100, seed=SEED)
+    with pytest.raises(ParameterError, match=r"days=100000000000 is invalid: expected a whole "
+                                             r"number of days from 1 to 109573"):
+        channelsim.simulate(days=100_000_000_000, seed=SEED)
+
+
+# --------------------------------------------------------------------------------- params=
+def test_simulate_takes_params_as_a_mapping_or_params():
+    """``params`` is the base the scenario's values and keyword overrides go on top of."""
+    daily = channelsim.simulate(days=5, seed=SEED, params={"officers_per_day": 1200, "bf_vessels": 2},
+                                bf_vessels=3)
+    assert len(daily) == 5
+    assert daily.attrs["params"] == {"officers_per_day": 1200.0, "bf_vessels": 3}
+    same = channelsim.simulate(days=5, seed=SEED, params=Params(officers_per_day=1200, bf_vessels=3))
+    pd.testing.assert_frame_equal(daily, same)
+    scen = channelsim.build_model("pilot_announced", params={"weekly_return_cap": 10})
+    assert scen.params.weekly_return_cap == 50  # the scenario's own value goes on top
+
+
+@pytest.mark.parametrize("params, message", [
+    (5, r"params=5 is invalid: expected Params, a mapping"),
+    ({"officers_per_dya": 3}, r"unknown parameter 'officers_per_dya'"),
+    ({"officers_per_day": -500}, r"officers_per_day=-500 is out of range"),
+    ({"base_load": 100, "max_load": 1}, r"base_load=100.0 is above max_load=1.0"),
+])
+def test_bad_params_are_refused_by_name(params, message):
+    from channelsim.params import ParameterError
+
+    with pytest.raises(ParameterError, match=message):
+        channelsim.simulate(days=5, seed=SEED, params=params)

@@ -8,6 +8,7 @@ import math
 import re
 from importlib import resources
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -54,10 +55,27 @@ def test_registry_names_are_unique_identifiers():
 def test_every_parameter_is_documented(s: ParamSpec):
     assert s.group in GROUPS
     assert len(s.description.strip()) >= 10
-    if s.kind in ("float", "int"):
-        assert s.unit.strip(), f"{s.name}: a number needs a unit"
-    else:
-        assert isinstance(s.unit, str)
+    assert isinstance(s.unit, str)
+    # dimensionless numbers read "share", "ratio", "probability" or nothing, never "1"
+    assert s.unit.strip() != "1" and not s.unit.startswith("1 ") , f"{s.name}: unit {s.unit!r}"
+
+
+@pytest.mark.parametrize("s", REGISTRY, ids=_ids(list(REGISTRY)))
+def test_every_parameter_has_a_human_label(s: ParamSpec):
+    """The dashboard shows the label, not the snake_case name."""
+    assert s.label and s.label == s.label.strip() and len(s.label) <= 45, s.label
+    assert s.label[0].isupper() and "_" not in s.label, s.label
+    assert s.title().startswith(s.label)
+    assert "(1)" not in s.title() and "()" not in s.title()
+
+
+def test_labels_are_unique_and_titles_carry_units():
+    labels = [s.label for s in REGISTRY]
+    assert len(labels) == len(set(labels))
+    from channelsim.params import spec
+    assert spec("officers_per_day").title() == "Officers on the coast per day (officers)"
+    assert spec("weather_persistence").title() == "Persistence of the weather"
+    assert spec("pilot_enabled").title() == "One-in-one-out pilot"
 
 
 @pytest.mark.parametrize("s", REGISTRY, ids=_ids(list(REGISTRY)))
@@ -126,10 +144,31 @@ def test_params_are_immutable_and_replace_validates():
 
 
 def test_values_are_converted_to_the_parameter_type():
-    p = Params(n_gangs=7, officers_per_day=900, sea_interceptions="true", pilot_start="2025-08-10")
+    p = Params(n_gangs=7, officers_per_day=900, sea_interceptions=True, pilot_start="2025-08-10")
     assert type(p.n_gangs) is int and type(p.officers_per_day) is float
     assert p.sea_interceptions is True
     assert p.pilot_start == dt.date(2025, 8, 10)
+    assert Params(pilot_end=dt.datetime(2026, 7, 1, 0, 0)).pilot_end == dt.date(2026, 7, 1)
+
+
+def test_numpy_scalars_are_taken_like_python_values():
+    """Values read from arrays and tables (sweeps, calibration) are numpy scalars."""
+    p = Params(n_gangs=np.int64(7), officers_per_day=np.float64(900.5), bf_vessels=np.int32(3),
+               sea_interceptions=np.bool_(True), max_load=np.int64(60))
+    assert (p.n_gangs, p.officers_per_day, p.bf_vessels, p.max_load) == (7, 900.5, 3, 60.0)
+    assert type(p.n_gangs) is int and type(p.max_load) is float and p.sea_interceptions is True
+    with pytest.raises(ParameterError, match="n_gangs=3.5 is not an integer"):
+        Params(n_gangs=np.float64(3.5))
+
+
+def test_fields_carry_real_constraints():
+    """The registry's bounds and choices are pydantic constraints, visible in the schema."""
+    props = Params.model_json_schema()["properties"]
+    assert (props["officers_per_day"]["minimum"], props["officers_per_day"]["maximum"]) == (0, 5000)
+    assert props["n_gangs"]["type"] == "integer"
+    assert props["detention_rule"]["enum"] == ["random", "returnees_first"]
+    assert props["sea_interceptions"]["type"] == "boolean"
+    assert props["officers_per_day"]["title"] == "Officers on the coast per day"
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -159,7 +198,8 @@ def test_numbers_in_range_are_accepted(data):
         value = data.draw(st.integers(int(s.low), int(s.high)))
     else:
         value = data.draw(st.floats(s.low, s.high))
-    assert getattr(Params(**{s.name: value}), s.name) == value
+    room = {"max_load": 150} if s.name == "base_load" else {}  # base_load <= max_load
+    assert getattr(Params(**{s.name: value}, **room), s.name) == value
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf], ids=["nan", "inf", "-inf"])
@@ -201,6 +241,79 @@ def test_bad_dates_are_rejected(s: ParamSpec, bad):
 def test_bad_choices_are_rejected_listing_the_choices(s: ParamSpec, bad):
     message = assert_rejected(repr(bad), s.name, **{s.name: bad})
     assert all(repr(c) in message for c in s.choices), message
+
+
+@pytest.mark.parametrize("s", INTS, ids=_ids(INTS))
+def test_a_whole_float_for_an_integer_is_rejected_with_a_hint(s: ParamSpec):
+    """``n_gangs=3.0`` is refused rather than silently taken: integer parameters take ints."""
+    value = float(s.default)
+    message = assert_rejected(f"{s.name}={value!r} is not an integer", s.name, **{s.name: value})
+    assert f"(write {s.default})" in message
+
+
+@pytest.mark.parametrize("bad", ["true", "TRUE", "False"])
+def test_a_string_for_a_switch_is_rejected(bad):
+    assert_rejected(f"pilot_enabled={bad!r} is invalid: expected true or false", "pilot_enabled",
+                    pilot_enabled=bad)
+
+
+@pytest.mark.parametrize("bad", ["0001-01-01", "1899-12-31", "2200-01-01"])
+def test_dates_outside_the_calendar_span_are_rejected(bad):
+    assert_rejected(f"pilot_start={bad!r} is out of range: expected a date (YYYY-MM-DD) between "
+                    "1900-01-01 and 2199-12-31", "pilot_start", pilot_start=bad)
+
+
+def test_a_base_load_above_the_load_ceiling_is_rejected_naming_both():
+    message = assert_rejected("base_load=100.0 is above max_load=1.0", "max_load",
+                              base_load=100, max_load=1)
+    assert "base_load" in message
+    assert_rejected("base_load=18.0 is above max_load=10.0", "base_load", max_load=10)
+    assert Params(base_load=40, max_load=40).max_load == 40.0  # equal is allowed
+    with pytest.raises(ParameterError, match="base_load=100.0 is above max_load=80.0"):
+        Params().replace(base_load=100)
+
+
+@pytest.mark.parametrize("path", ["model_copy", "model_validate", "model_construct", "replace"])
+def test_every_construction_path_validates(path: str):
+    """No way of making parameters skips the checks, so a model never runs with bad values."""
+    make = {
+        "model_copy": lambda **kw: Params().model_copy(update=kw),
+        "model_validate": lambda **kw: Params.model_validate(kw),
+        "model_construct": lambda **kw: Params.model_construct(**kw),
+        "replace": lambda **kw: Params().replace(**kw),
+    }[path]
+    with pytest.raises(ParameterError, match=r"officers_per_day=-500 is out of range: expected a "
+                                             r"number between 0 and 5000 \(officers\)"):
+        make(officers_per_day=-500)
+    with pytest.raises(ParameterError, match="base_load=100.0 is above max_load=1.0"):
+        make(base_load=100, max_load=1)
+    with pytest.raises(ParameterError, match="unknown parameter 'officers_per_dya'"):
+        make(officers_per_dya=5)
+    good = make(officers_per_day=1200)
+    assert isinstance(good, Params) and good.officers_per_day == 1200.0
+    assert good == Params(officers_per_day=1200)
+
+
+def test_a_plain_copy_is_equal_and_still_frozen():
+    import copy
+    import pickle
+
+    p = Params(officers_per_day=1200)
+    for q in (p.model_copy(), copy.copy(p), copy.deepcopy(p), pickle.loads(pickle.dumps(p))):
+        assert q == p
+        with pytest.raises((TypeError, ValueError)):
+            q.officers_per_day = -500
+
+
+def test_check_value_checks_one_value_alone():
+    from channelsim.params import check_value
+
+    assert check_value("max_load", 1) == 1.0  # the cross-parameter rule needs both values
+    assert check_value("n_gangs", np.int64(4)) == 4
+    with pytest.raises(ParameterError, match=r"max_load=0 is out of range"):
+        check_value("max_load", 0)
+    with pytest.raises(ParameterError, match="unknown parameter 'max_lod'"):
+        check_value("max_lod", 3)
 
 
 def test_a_pilot_ending_before_it_starts_is_rejected():

@@ -113,3 +113,98 @@ def test_unknown_scenario_names_and_missing_files_are_rejected(tmp_path):
         channelsim.simulate("pilot_anounced", days=5)
     with pytest.raises(ScenarioError, match="missing.toml: cannot read"):
         scenarios.load(tmp_path / "missing.toml")
+
+
+# ----------------------------------------------------------------------------- doors closed
+@pytest.mark.parametrize("text, message", [
+    ('name = "x"\ndays = 100000000000\n',
+     r"days=100000000000 is invalid: expected a whole number of days from 1 to 109573"),
+    ('name = "x"\ndays = 5.0\n', r"days=5.0 is invalid: expected a whole number of days"),
+    ('name = "x"\ndays = true\n', r"days=True is invalid"),
+    ('name = "x"\ndescription = 5\n', r"description=5 is invalid: expected a string"),
+    ('name = ""\n', r"name='' is invalid: expected a non-empty string"),
+    ('name = 3\n', r"name=3 is invalid: expected a non-empty string"),
+    ('name = "x"\n[params]\npilot_enabled = "TRUE"\n',
+     r"\[params\]: pilot_enabled='TRUE' is invalid: expected true or false"),
+    ('name = "x"\n[params]\nn_gangs = 3.0\n', r"\[params\]: n_gangs=3.0 is not an integer"),
+    ('name = "x"\n[params]\nbase_load = 100.0\nmax_load = 1.0\n',
+     r"\[params\]: base_load=100.0 is above max_load=1.0"),
+    ('name = "x"\nstart = 0001-01-01\n',
+     r"start='0001-01-01' is out of range: expected a date \(YYYY-MM-DD\) between 1900-01-01 "
+     r"and 2199-12-31"),
+    ('name = "x"\nstart = 2199-12-01\ndays = 100\n',
+     r"days=100 is out of range: a run from 2199-12-01 must end by 2199-12-31"),
+    ('name = "x"\n[[policies]]\ntype = "sea_interceptions"\nstart = 0001-01-01\n',
+     r"policies\[0\].*start='0001-01-01' is out of range"),
+])
+def test_scenario_files_refuse_values_a_run_cannot_take(text, message, tmp_path):
+    """What a file says is checked on reading, with the field named, not later by ``simulate``."""
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError, match=message) as err:
+        scenarios.load(path)
+    assert "bad.toml" in str(err.value) and "scenario" in str(err.value)
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    """Editors on Windows write one; weather CSVs accept it too."""
+    text = 'name = "bom"\ndescription = "Saved by Notepad"\nstart = 2024-06-01\ndays = 3\n'
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    scen = scenarios.load(path)
+    assert (scen.name, scen.days, scen.start) == ("bom", 3, dt.date(2024, 6, 1))
+    assert scenarios.loads("\ufeff" + text) == scen
+    assert len(channelsim.simulate(path, seed=1)) == 3
+
+
+def test_a_file_that_is_not_utf8_is_refused_by_name(tmp_path):
+    path = tmp_path / "latin.toml"
+    path.write_bytes('name = "café"\n'.encode("latin-1"))
+    with pytest.raises(ScenarioError, match="latin.toml: not UTF-8 text"):
+        scenarios.load(path)
+
+
+# ----------------------------------------------------------------------------- Scenario in Python
+def test_the_default_scenario_is_the_calibrated_year():
+    default = Scenario()
+    assert (default.name, default.start, default.days, default.params, default.policies) == \
+        ("default", dt.date(2024, 1, 1), 366, {}, [])
+    assert default.end == dt.date(2024, 12, 31)
+    assert scenarios.get() is scenarios.get(None) is scenarios.DEFAULT
+    assert scenarios.DEFAULT.days == default.days and scenarios.DEFAULT.description
+    assert scenarios.get("baseline_2024").days == default.days  # the same calendar year
+
+
+def test_simulate_without_a_scenario_runs_the_whole_calendar_year():
+    daily = channelsim.simulate(seed=1)
+    assert len(daily) == 366  # 2024 is a leap year
+    assert (daily.index[0], daily.index[-1]) == (dt.datetime(2024, 1, 1), dt.datetime(2024, 12, 31))
+    assert daily.attrs["scenario"] == "default"
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"days": 0}, "days=0 is invalid"),
+    ({"days": 10**11}, "days=100000000000 is invalid"),
+    ({"description": 5}, "description=5 is invalid: expected a string"),
+    ({"start": "someday"}, "start='someday' is invalid: expected a date"),
+    ({"start": "1899-12-31"}, "start='1899-12-31' is out of range"),
+    ({"params": {"pilot_enabled": "TRUE"}}, "pilot_enabled='TRUE' is invalid"),
+    ({"params": [("n_gangs", 3)]}, "params=.* is invalid: expected a table"),
+    ({"policies": {"type": "sea_interceptions"}}, "policies=.* is invalid: expected an array"),
+    ({"colour": "red"}, "unknown field 'colour'"),
+])
+def test_scenarios_made_in_python_are_checked_the_same_way(fields, message):
+    with pytest.raises(ScenarioError, match=message):
+        Scenario(name="mine", **fields)
+
+
+def test_scenarios_are_frozen_and_replace_validates():
+    import dataclasses
+
+    scen = Scenario("mine", "Positional name and description", days=10)
+    assert (scen.name, scen.description, scen.days) == ("mine", "Positional name and description", 10)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        scen.days = -1  # type: ignore[misc]
+    assert dataclasses.replace(scen, days=20).days == 20
+    with pytest.raises(ScenarioError, match="days=-1 is invalid"):
+        dataclasses.replace(scen, days=-1)

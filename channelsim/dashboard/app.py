@@ -33,11 +33,12 @@ import numpy as np
 import pandas as pd
 
 from .. import scenarios
-from ..model import ChannelModel, as_date
+from .. import checks
+from ..model import ChannelModel
 from ..params import ParameterError, Params
 from ..policies import policy_from_dict
 from ..population import State
-from ..simulation import build_model, check_days, simulate
+from ..simulation import build_model, simulate
 from .controls import ParameterControls
 from .figures import MAP_HOUR, ChartsFigure, ComparisonFigure, MapFigure
 
@@ -78,20 +79,14 @@ def _scenario_params(scenario: scenarios.Scenario | None) -> Params:
 
 
 def _check_days(days: Any) -> int:
-    days = check_days(days)
-    if days > MAX_DAYS:
-        raise ParameterError(f"days={days!r} is invalid: expected a whole number of days from 1 to {MAX_DAYS}")
-    return days
+    return checks.days(days, maximum=MAX_DAYS)
 
 
-def _check_start(start: Any) -> dt.date:
-    return as_date(start)
+_check_start = checks.date
 
 
 def _check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**31:
-        raise ParameterError(f"seed={seed!r} is invalid: expected a whole number from 0 to {2**31 - 1}")
-    return int(seed)
+    return checks.seed(seed, maximum=2**31 - 1)
 
 
 def _tidy(runs: list[pd.DataFrame]) -> pd.DataFrame:

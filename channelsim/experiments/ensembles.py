@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, Sequence
 import numpy as np
 import pandas as pd
 
+from .. import checks
 from ..params import ParameterError
 from ..results import aggregate
 from .runner import check_points, run_experiment
@@ -35,16 +36,8 @@ HEADLINE_OUTPUTS = ("arrivals", "boats", "people_per_boat", "attempts", "stopped
                     "net_effect")
 
 
-def _check_count(n: Any, name: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ParameterError(f"{name}={n!r} is invalid: expected a whole number >= 1")
-    return int(n)
-
-
-def _check_level(level: Any) -> float:
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise ParameterError(f"level={level!r} is invalid: expected a probability between 0 and 1, e.g. 0.9")
-    return float(level)
+_check_count = checks.count
+_check_level = checks.level
 
 
 @dataclass

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .. import scenarios
+from .. import checks
 from ..params import ParameterError
 from ..results import LEVELS, RATIOS, TOTAL_NAMES, summary
 from ..simulation import simulate
@@ -40,11 +41,7 @@ __all__ = [
 
 
 # ------------------------------------------------------------------------------------ seeds
-def check_seed(seed: Any, name: str = "seed") -> int:
-    """``seed`` as a non-negative integer, or a :class:`ParameterError` naming it."""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ParameterError(f"{name}={seed!r} is invalid: expected a whole number >= 0")
-    return int(seed)
+check_seed = checks.seed  #: ``seed`` as a whole number >= 0, or a ParameterError naming it
 
 
 def run_seed(seed: int, replicate: int, point: int | None = None) -> int:
@@ -76,19 +73,16 @@ class ExperimentSetting:
 def resolve_setting(scenario: Any, days: Any, start: Any) -> ExperimentSetting:
     """The scenario (a name, a :class:`~channelsim.scenarios.Scenario`, a path to a TOML file or
     None) and the period, checked; ``days``/``start`` default to the scenario's own period."""
-    from ..model import as_date
-    from ..simulation import check_days
-
     scen = scenarios.get(scenario) if scenario is not None else None
     if days is None:
-        days = scen.days if scen is not None else 365
+        days = (scen or scenarios.DEFAULT).days
     if start is None:
-        start = scen.start if scen is not None else dt.date(2024, 1, 1)
+        start = (scen or scenarios.DEFAULT).start
     return ExperimentSetting(
         scenario_name=scen.name if scen is not None else "default",
         scenario_toml=scenarios.dumps(scen) if scen is not None else None,
-        days=check_days(days),
-        start=as_date(start),
+        days=checks.days(days),
+        start=checks.date(start),
     )
 
 
