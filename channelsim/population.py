@@ -11,9 +11,12 @@ model and their slot reused: memory follows the number of people present, not th
 
 from __future__ import annotations
 
+import logging
 from enum import IntEnum
 
 import mesa
+import mesa.model
+from mesa import mesa_logging
 import numpy as np
 
 __all__ = ["State", "Migrant", "Population", "AccountingError"]
@@ -85,6 +88,58 @@ class Migrant(mesa.Agent):
         return f"Migrant({self.unique_id}, {self.state.name}, camp={self.camp}, attempts={self.attempts})"
 
 
+#: Mesa's logger for agent registration: when it logs at debug level, every agent is registered
+#: through Mesa one by one so that each registration is logged.
+_MESA_MODEL_LOG = logging.getLogger(f"{mesa_logging.LOGGER_NAME}.{mesa.model.__name__}")
+
+
+def _registered_one_by_one(model: mesa.Model) -> bool:
+    """Whether Migrants must go through ``Agent.__init__`` and ``Agent.remove`` one at a time:
+    when anything beyond numbering them and keeping Mesa's agent sets would be missed: someone
+    observes the model's agents (the added and removed signals), signals are being batched,
+    Mesa logs at debug level, or a Mesa dataset tracks Migrants."""
+    return (any(name == "agents" for name, _ in model.subscribers)
+            or getattr(model, "_batch_context", None) is not None
+            or _MESA_MODEL_LOG.isEnabledFor(logging.DEBUG)
+            or bool(Migrant._datasets))
+
+
+def _create_migrants(model: mesa.Model, slots: np.ndarray) -> np.ndarray:
+    """One registered Migrant per slot, as ``Migrant(model, slot)`` would make them in order:
+    the same ``unique_id``s, in the same order in ``model.agents`` and
+    ``model.agents_by_type[Migrant]``. Unless :func:`_registered_one_by_one`, they are
+    numbered and added to Mesa's two agent sets in one pass, without the per-agent signal and
+    debug message that nobody receives."""
+    out = np.empty(len(slots), dtype=object)
+    if Migrant not in model.agents_by_type or _registered_one_by_one(model):
+        out[:] = [Migrant(model, s) for s in slots.tolist()]
+        return out
+    first = model.agent_id_counter
+    new = Migrant.__new__
+    agents = [new(Migrant) for _ in range(len(slots))]
+    for agent, uid, slot in zip(agents, range(first, first + len(agents)), slots.tolist()):
+        agent.__dict__.update(model=model, unique_id=uid, pos=None, slot=slot)
+    model.agent_id_counter = first + len(agents)
+    add_all, add_type = model.agents.add, model.agents_by_type[Migrant].add
+    for agent in agents:
+        add_all(agent)
+        add_type(agent)
+    out[:] = agents
+    return out
+
+
+def _remove_migrants(model: mesa.Model, agents: list[Migrant]) -> None:
+    """Deregister ``agents`` from the model, as ``agent.remove()`` would one by one."""
+    if _registered_one_by_one(model):
+        for agent in agents:
+            agent.remove()
+        return
+    drop_all, drop_type = model.agents.remove, model.agents_by_type[Migrant].remove
+    for agent in agents:
+        drop_type(agent)
+        drop_all(agent)
+
+
 _COLUMNS: dict[str, type] = {
     "state": np.int8, "camp": np.int8, "attempts": np.int16, "failures": np.int16,
     "returnee": np.bool_, "refused": np.bool_, "pull": np.float64, "b_stop": np.float64, "b_death": np.float64,
@@ -101,8 +156,11 @@ class Population:
     def __init__(self, model: mesa.Model, capacity: int = 4096) -> None:
         self.model = model
         self.capacity = 0
-        self._free: list[int] = []
-        self.agents: list[Migrant | None] = []
+        #: free slots as a stack: the next people take the slots on top, last freed first
+        self._free = np.empty(0, dtype=np.int64)
+        self._n_free = 0
+        #: the Migrant agent at each slot (None where the slot is free)
+        self.agents = np.empty(0, dtype=object)
         for name, dtype in _COLUMNS.items():
             setattr(self, name, np.empty(0, dtype=dtype))
         self._grow(capacity)
@@ -111,6 +169,8 @@ class Population:
 
     # -------------------------------------------------------------------------- storage
     def _grow(self, capacity: int) -> None:
+        """Make room for ``capacity`` people; the new slots go on top of the free stack, lowest
+        slot first out."""
         old = self.capacity
         for name, dtype in _COLUMNS.items():
             col = np.zeros(capacity, dtype=dtype)
@@ -118,8 +178,14 @@ class Population:
             setattr(self, name, col)
         self.state[old:] = FREE
         self.gang[old:] = -1
-        self.agents.extend([None] * (capacity - old))
-        self._free.extend(range(capacity - 1, old - 1, -1))
+        agents = np.full(capacity, None, dtype=object)
+        agents[:old] = self.agents
+        self.agents = agents
+        free = np.empty(capacity, dtype=np.int64)  # room for every slot: a stack never overflows
+        top = self._n_free
+        free[:top] = self._free[:top]
+        free[top:top + capacity - old] = np.arange(capacity - 1, old - 1, -1)
+        self._free, self._n_free = free, top + capacity - old
         self.capacity = capacity
 
     def add(self, n: int, camp: np.ndarray, pull: np.ndarray, beliefs: dict[str, np.ndarray],
@@ -127,40 +193,43 @@ class Population:
         """Bring ``n`` people into camps; returns their slots."""
         if n <= 0:
             return np.empty(0, dtype=np.int64)
-        while len(self._free) < n:
+        while self._n_free < n:
             self._grow(self.capacity * 2)
-        slots = np.array(self._free[-n:][::-1], dtype=np.int64)
-        del self._free[-n:]
+        top = self._n_free
+        slots = self._free[top - n:top][::-1].copy()
+        self._n_free = top - n
         self.state[slots] = State.IN_CAMP
         self.camp[slots] = camp
-        self.attempts[slots] = 0
-        self.failures[slots] = 0
-        self.returnee[slots] = False
-        self.refused[slots] = False
+        for name in ("attempts", "failures", "returnee", "refused"):
+            getattr(self, name)[slots] = 0
         self.gang[slots] = -1
         self.pull[slots] = pull
         for key, values in beliefs.items():
             getattr(self, "b_" + key)[slots] = values
         self.since[slots] = day
         self.arrived[slots] = day
-        model = self.model
-        for s in slots.tolist():
-            self.agents[s] = Migrant(model, s)
+        self.agents[slots] = _create_migrants(self.model, slots)
         self.entered += n
         return slots
 
     def remove(self, slots: np.ndarray, final: State) -> None:
         """Take people out of the model for good, counting them in their final state."""
+        slots = np.asarray(slots, dtype=np.int64)
         if len(slots) == 0:
             return
+        absent = slots[self.state[slots] == FREE]
+        if len(absent) or len(np.unique(slots)) < len(slots):
+            raise AccountingError(
+                f"cannot remove slots {absent.tolist() or 'given twice'} as {State(final).name}: "
+                "expected each slot once, of someone present")
         self.removed[final] += len(slots)
         self.state[slots] = FREE
         self.gang[slots] = -1
-        agents = self.agents
-        for s in np.asarray(slots).tolist():
-            agents[s].remove()
-            agents[s] = None
-        self._free.extend(np.asarray(slots).tolist())
+        _remove_migrants(self.model, self.agents[slots].tolist())
+        self.agents[slots] = None
+        top = self._n_free
+        self._free[top:top + len(slots)] = slots
+        self._n_free = top + len(slots)
 
     # -------------------------------------------------------------------------- queries
     def where(self, state: State) -> np.ndarray:
