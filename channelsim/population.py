@@ -115,16 +115,14 @@ def _create_migrants(model: mesa.Model, slots: np.ndarray) -> np.ndarray:
         out[:] = [Migrant(model, s) for s in slots.tolist()]
         return out
     first = model.agent_id_counter
-    new = Migrant.__new__
-    agents = [new(Migrant) for _ in range(len(slots))]
-    for agent, uid, slot in zip(agents, range(first, first + len(agents)), slots.tolist()):
-        agent.__dict__.update(model=model, unique_id=uid, pos=None, slot=slot)
-    model.agent_id_counter = first + len(agents)
-    add_all, add_type = model.agents.add, model.agents_by_type[Migrant].add
-    for agent in agents:
+    new, add_all, add_type = Migrant.__new__, model.agents.add, model.agents_by_type[Migrant].add
+    for k, (uid, slot) in enumerate(zip(range(first, first + len(slots)), slots.tolist())):
+        agent = new(Migrant)  # the attributes Agent.__init__ sets, in its order
+        agent.model, agent.unique_id, agent.pos, agent.slot = model, uid, None, slot
         add_all(agent)
         add_type(agent)
-    out[:] = agents
+        out[k] = agent
+    model.agent_id_counter = first + len(slots)
     return out
 
 
@@ -218,7 +216,8 @@ class Population:
         if len(slots) == 0:
             return
         absent = slots[self.state[slots] == FREE]
-        if len(absent) or len(np.unique(slots)) < len(slots):
+        ordered = np.sort(slots)
+        if len(absent) or np.any(ordered[1:] == ordered[:-1]):
             raise AccountingError(
                 f"cannot remove slots {absent.tolist() or 'given twice'} as {State(final).name}: "
                 "expected each slot once, of someone present")
