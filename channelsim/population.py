@@ -7,6 +7,12 @@ and one row ("slot") per person, so that the daily choice of thousands of people
 vectorised draw (:mod:`channelsim.decisions`) instead of thousands of Python calls. People who
 leave the system (landed and not detained, admitted, left the coast, dead) are removed from the
 model and their slot reused: memory follows the number of people present, not the history.
+
+Hundreds of people arrive and leave every day. The population registers them with Mesa in one
+pass a day, doing for each exactly what ``Agent(model)`` and ``agent.remove()`` do to the
+model's agent sets and numbering, but without the per-agent signal and debug message; whenever
+someone observes the model's agents or Mesa logs at debug level it goes through Mesa one agent at
+a time instead, so that nothing they would have received is missed.
 """
 
 from __future__ import annotations
@@ -44,7 +50,11 @@ class AccountingError(RuntimeError):
 
 
 class Migrant(mesa.Agent):
-    """One person. Attributes read and write the population's columns at this agent's slot."""
+    """One person. Attributes read and write the population's columns at this agent's slot.
+
+    The population creates Migrants in bulk without calling ``__init__`` (see
+    :func:`_create_migrants`): a Migrant holds nothing but its slot; its state is in the columns.
+    """
 
     def __init__(self, model: mesa.Model, slot: int) -> None:
         super().__init__(model)

@@ -134,6 +134,9 @@ def test_people_are_numbered_and_kept_by_mesa_as_agent_would_do():
     assert _migrants(model) == [(2, 0), (4, 2), (6, 4)]
     assert len(model.agents) == 4
     assert pop.agents[1] is None and pop.agents[3] is None
+    one_by_one = Migrant(mesa.Model(rng=1), slot=0)
+    assert vars(pop.agents[2]).keys() == vars(one_by_one).keys()  # nothing Agent() sets is missing
+    assert vars(pop.agents[2])["model"] is model and pop.agents[2].pos is None
 
 
 def test_people_who_leave_are_freed_from_memory():
