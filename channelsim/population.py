@@ -227,10 +227,12 @@ class Population:
             return
         absent = slots[self.state[slots] == FREE]
         ordered = np.sort(slots)
-        if len(absent) or np.any(ordered[1:] == ordered[:-1]):
+        repeated = ordered[1:] == ordered[:-1]
+        if len(absent) or repeated.any():
+            twice = np.unique(ordered[1:][repeated])
             raise AccountingError(
-                f"cannot remove slots {absent.tolist() or 'given twice'} as {State(final).name}: "
-                "expected each slot once, of someone present")
+                f"cannot remove slots {absent.tolist()} (nobody there) and {twice.tolist()} "
+                f"(given twice) as {State(final).name}: expected each slot once, of someone present")
         self.removed[final] += len(slots)
         self.state[slots] = FREE
         self.gang[slots] = -1
