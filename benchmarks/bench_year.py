@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_year.py                  # 5 seeds, 1 year each
     .venv/bin/python benchmarks/bench_year.py --seeds 10 --years 3
+    .venv/bin/python benchmarks/bench_year.py --clock wall --no-profile
 
 For each seed the default model (as :func:`channelsim.simulate` builds it, from 2024-01-01) is
 built and run; the script prints the median seconds of model construction and of a simulated
@@ -9,13 +10,17 @@ year, and the mean number of Migrant agents present per day (N). It then runs, i
 process, a bare ``mesa.Model`` holding N agents whose ``step()`` does nothing, driven by
 ``self.agents.shuffle_do("step")`` for the same number of days: both loops cover the same
 agent-days, so the ratio is what channelsim's daily cycle costs on top of Mesa's own scheduling.
-Finally one year is profiled with cProfile: the time of each phase of ``ChannelModel.step`` and
-the ten functions with the most cumulative time.
+The floor follows: the same numbers of people entering and leaving as in the runs, timed on their
+own through Mesa alone (``Agent(model)`` and ``agent.remove()``) and through channelsim's
+population store, each beside the year and the bare loop. Finally one year is profiled with
+cProfile: the time of each phase of ``ChannelModel.step`` and the ten functions with the most
+cumulative time. Seconds are this process's CPU time unless ``--clock wall`` is given.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import cProfile
 import io
 import platform
@@ -30,8 +35,14 @@ import numpy as np
 
 import channelsim
 from channelsim.model import ChannelModel
+from channelsim.population import Population, State
 
 DAYS_PER_YEAR = 365
+
+#: The clock every figure is read from: CPU time of this process by default (steady on a shared
+#: machine, where wall time also counts the waits for a free core), wall time with ``--clock wall``.
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+clock = CLOCKS["cpu"]
 
 
 @dataclass
@@ -40,18 +51,21 @@ class YearTiming:
     construction_s: float  #: build_model(): parameters, geography, grid, agents, initial camps
     run_s: float  #: run_for(days)
     agent_days: int  #: Migrant agents present at each day's end, summed over the run
+    entered: int  #: people who entered (initial camps and inflow): Migrant agents created
+    removed: int  #: people who left the model: Migrant agents removed
 
 
 def time_channelsim(seed: int, days: int) -> YearTiming:
-    t0 = time.perf_counter()
+    t0 = clock()
     model = channelsim.build_model(seed=seed)
-    t1 = time.perf_counter()
+    t1 = clock()
     model.run_for(days)
-    t2 = time.perf_counter()
+    t2 = clock()
     daily = model.results()
     # Migrant agents are the people modelled individually: in camps, detained, or applicants.
     present = daily.in_camps + daily.in_detention + daily.legal_queue
-    return YearTiming(seed, t1 - t0, t2 - t1, int(present.sum()))
+    pop = model.population
+    return YearTiming(seed, t1 - t0, t2 - t1, int(present.sum()), pop.entered, int(pop.removed.sum()))
 
 
 class TrivialAgent(mesa.Agent):
@@ -72,12 +86,53 @@ class BareModel(mesa.Model):
 
 def time_bare_mesa(n_agents: int, days: int, seed: int) -> tuple[float, float]:
     """Seconds to build the bare model and to run it for ``days`` steps."""
-    t0 = time.perf_counter()
+    t0 = clock()
     model = BareModel(n_agents, seed)
-    t1 = time.perf_counter()
+    t1 = clock()
     model.run_for(days)
-    t2 = time.perf_counter()
+    t2 = clock()
     return t1 - t0, t2 - t1
+
+
+def _daily_batches(total: int, days: int) -> list[int]:
+    """``total`` split over ``days`` as evenly as whole numbers allow."""
+    base, extra = divmod(total, days)
+    return [base + (d < extra) for d in range(days)]
+
+
+def time_mesa_bookkeeping(entered: int, removed: int, days: int, seed: int) -> float:
+    """Seconds Mesa alone takes to create ``entered`` agents with ``Agent(model)`` and remove
+    ``removed`` of them (the longest present first) with ``agent.remove()``, day by day."""
+    model = mesa.Model(rng=seed)
+    present: collections.deque[TrivialAgent] = collections.deque()
+    t0 = clock()
+    for n_in, n_out in zip(_daily_batches(entered, days), _daily_batches(removed, days)):
+        present.extend(TrivialAgent(model) for _ in range(n_in))
+        for _ in range(n_out):
+            present.popleft().remove()
+    return clock() - t0
+
+
+def time_population_store(entered: int, removed: int, days: int, seed: int) -> float:
+    """Seconds channelsim's population store takes for the same adds and removes as
+    :func:`time_mesa_bookkeeping` (Migrant agents, their columns and slots), day by day."""
+    model = mesa.Model(rng=seed)
+    pop = Population(model)
+    beliefs = {key: np.zeros(1) for key in ("stop", "death", "return", "admit")}
+    present: collections.deque[np.ndarray] = collections.deque()
+    t0 = clock()
+    for day, (n_in, n_out) in enumerate(zip(_daily_batches(entered, days),
+                                            _daily_batches(removed, days))):
+        if n_in:
+            present.append(pop.add(n_in, np.zeros(n_in, dtype=np.int8), np.ones(n_in),
+                                   {k: np.repeat(v, n_in) for k, v in beliefs.items()}, day))
+        while n_out:
+            take = min(n_out, len(present[0]))
+            pop.remove(present[0][:take], State.LEFT)
+            present[0], n_out = present[0][take:], n_out - take
+            if not len(present[0]):
+                present.popleft()
+    return clock() - t0
 
 
 def profile_year(seed: int, days: int) -> pstats.Stats:
@@ -115,30 +170,13 @@ def step_phases(stats: pstats.Stats) -> tuple[float, list[tuple[str, int, float]
     return step_total, phases
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, default=5, help="seeds (runs) to time (default: 5)")
-    ap.add_argument("--years", type=int, default=1, help="simulated years per run (default: 1)")
-    args = ap.parse_args()
-    if args.seeds < 1 or args.years < 1:
-        ap.error(f"--seeds={args.seeds} and --years={args.years}: expected whole numbers >= 1")
-    days = DAYS_PER_YEAR * args.years
-
-    print(f"channelsim {channelsim.__version__}, mesa {mesa.__version__}, numpy {np.__version__}, "
-          f"Python {platform.python_version()} on {platform.machine()}")
-    print(f"default model from 2024-01-01, {args.seeds} seeds x {args.years} year(s) "
-          f"({days} days per run)\n")
-
-    channelsim.build_model(seed=0).run_for(5)  # warm-up: imports, geography cache, first allocations
-    runs = [time_channelsim(seed, days) for seed in range(args.seeds)]
+def report_runs(runs: list[YearTiming], bare: list[tuple[float, float]], n_agents: int,
+                days: int, years: int) -> None:
+    """Each seed's timings, then the medians against the bare Mesa loop."""
     construction = statistics.median(r.construction_s for r in runs)
     run = statistics.median(r.run_s for r in runs)
     total = statistics.median(r.construction_s + r.run_s for r in runs)
-    per_year = total / args.years
     agent_days = statistics.median(r.agent_days for r in runs)
-    n_agents = round(statistics.mean(r.agent_days for r in runs) / days)
-
-    bare = [time_bare_mesa(n_agents, days, seed) for seed in range(args.seeds)]
     bare_build = statistics.median(b[0] for b in bare)
     bare_run = statistics.median(b[1] for b in bare)
     bare_total = statistics.median(b[0] + b[1] for b in bare)
@@ -150,17 +188,48 @@ def main() -> None:
     print()
     print(f"{'median over seeds':38} {'channelsim':>12} {'bare Mesa':>12} {'ratio':>8}")
     print(f"{'construction (s)':38} {construction:12.3f} {bare_build:12.3f} "
-          f"{construction / bare_build:8.1f}")
-    print(f"{'simulation (s)':38} {run:12.3f} {bare_run:12.3f} {run / bare_run:8.1f}")
-    print(f"{'total (s)':38} {total:12.3f} {bare_total:12.3f} {total / bare_total:8.1f}")
-    print(f"{'seconds per simulated year, incl. build':38} {per_year:12.3f} "
-          f"{bare_total / args.years:12.3f} {per_year / (bare_total / args.years):8.1f}")
+          f"{construction / bare_build:8.2f}")
+    print(f"{'simulation (s)':38} {run:12.3f} {bare_run:12.3f} {run / bare_run:8.2f}")
+    print(f"{'total (s)':38} {total:12.3f} {bare_total:12.3f} {total / bare_total:8.2f}")
+    print(f"{'seconds per simulated year, incl. build':38} {total / years:12.3f} "
+          f"{bare_total / years:12.3f} {total / bare_total:8.2f}")
     print(f"{'agent-days per run':38} {agent_days:12,.0f} {n_agents * days:12,d}")
     print(f"{'microseconds per agent-day (simulation)':38} {1e6 * run / agent_days:12.3f} "
           f"{1e6 * bare_run / (n_agents * days):12.3f} "
-          f"{(run / agent_days) / (bare_run / (n_agents * days)):8.1f}")
+          f"{(run / agent_days) / (bare_run / (n_agents * days)):8.2f}")
     print(f"(bare Mesa: {n_agents:,} trivial agents = the mean Migrant agents present per day)\n")
 
+
+def report_floor(runs: list[YearTiming], bare: list[tuple[float, float]], days: int,
+                 years: int) -> None:
+    """The year beside its floor: the bare loop, and the agent bookkeeping timed on its own for
+    the same numbers of people entering and leaving, each the median of one repeat per seed."""
+    entered = round(statistics.median(r.entered for r in runs))
+    removed = round(statistics.median(r.removed for r in runs))
+    seeds = range(len(runs))
+    mesa_s = statistics.median(time_mesa_bookkeeping(entered, removed, days, s) for s in seeds)
+    store_s = statistics.median(time_population_store(entered, removed, days, s) for s in seeds)
+    year = statistics.median(r.construction_s + r.run_s for r in runs) / years
+    loop = statistics.median(b[0] + b[1] for b in bare) / years
+    mesa_s, store_s = mesa_s / years, store_s / years
+    print(f"the floor, per simulated year ({entered:,} Migrant agents created and "
+          f"{removed:,} removed per run; medians over {len(runs)} repeats)")
+    print(f"  {'seconds':>8} {'share':>7} {'x loop':>7}")
+    rows = [
+        ("channelsim year, incl. build", year),
+        ("bare Mesa shuffle_do loop over the same agent-days", loop),
+        ("Mesa bookkeeping alone: Agent(model) and agent.remove()", mesa_s),
+        ("channelsim population store: the same adds and removes", store_s),
+        ("remainder: the year less its population store", year - store_s),
+    ]
+    for label, seconds in rows:
+        print(f"  {seconds:8.3f} {seconds / year:7.1%} {seconds / loop:7.2f}  {label}")
+    print(f"  (Mesa's bookkeeping share: {mesa_s / year:.1%} of the year if every agent were "
+          f"created and removed through Mesa one by one)\n")
+
+
+def report_profile(days: int) -> None:
+    """One run under cProfile: time by phase of ``step`` and the top functions below it."""
     stats = profile_year(0, days)
     step_total, phases = step_phases(stats)
     print(f"time by phase of ChannelModel.step, seed 0, under cProfile "
@@ -176,6 +245,37 @@ def main() -> None:
     inside = [(key, row) for key, row in raw.items() if row[3] < 0.999 * step_total]
     for key, (_, nc, tt, ct, _) in sorted(inside, key=lambda kv: kv[1][3], reverse=True)[:10]:
         print(f"  {nc:9d} {tt:8.3f} {ct:8.3f}  {_where(key)}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=5, help="seeds (runs) to time (default: 5)")
+    ap.add_argument("--years", type=int, default=1, help="simulated years per run (default: 1)")
+    ap.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
+                    help="cpu: this process's CPU seconds (default; steady on a busy machine); "
+                         "wall: elapsed seconds (what a user waits on an idle machine)")
+    ap.add_argument("--no-profile", action="store_true", help="skip the cProfile phase table")
+    args = ap.parse_args()
+    global clock
+    clock = CLOCKS[args.clock]
+    if args.seeds < 1 or args.years < 1:
+        ap.error(f"--seeds={args.seeds} and --years={args.years}: expected whole numbers >= 1")
+    days = DAYS_PER_YEAR * args.years
+
+    print(f"channelsim {channelsim.__version__}, mesa {mesa.__version__}, numpy {np.__version__}, "
+          f"Python {platform.python_version()} on {platform.machine()}")
+    print(f"default model from 2024-01-01, {args.seeds} seeds x {args.years} year(s) "
+          f"({days} days per run), {args.clock} seconds\n")
+
+    channelsim.build_model(seed=0).run_for(5)  # warm-up: imports, geography cache, first allocations
+    runs = [time_channelsim(seed, days) for seed in range(args.seeds)]
+    n_agents = round(statistics.mean(r.agent_days for r in runs) / days)
+    bare = [time_bare_mesa(n_agents, days, seed) for seed in range(args.seeds)]
+    report_runs(runs, bare, n_agents, days, args.years)
+    report_floor(runs, bare, days, args.years)
+    if not args.no_profile:
+        report_profile(days)
+
 
 if __name__ == "__main__":
     main()

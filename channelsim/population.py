@@ -7,13 +7,22 @@ and one row ("slot") per person, so that the daily choice of thousands of people
 vectorised draw (:mod:`channelsim.decisions`) instead of thousands of Python calls. People who
 leave the system (landed and not detained, admitted, left the coast, dead) are removed from the
 model and their slot reused: memory follows the number of people present, not the history.
+
+Hundreds of people arrive and leave every day. The population registers them with Mesa in one
+pass a day, doing for each exactly what ``Agent(model)`` and ``agent.remove()`` do to the
+model's agent sets and numbering, but without the per-agent signal and debug message; whenever
+someone observes the model's agents or Mesa logs at debug level it goes through Mesa one agent at
+a time instead, so that nothing they would have received is missed.
 """
 
 from __future__ import annotations
 
+import logging
 from enum import IntEnum
 
 import mesa
+import mesa.model
+from mesa import mesa_logging
 import numpy as np
 
 __all__ = ["State", "Migrant", "Population", "AccountingError"]
@@ -41,7 +50,11 @@ class AccountingError(RuntimeError):
 
 
 class Migrant(mesa.Agent):
-    """One person. Attributes read and write the population's columns at this agent's slot."""
+    """One person. Attributes read and write the population's columns at this agent's slot.
+
+    The population creates Migrants in bulk without calling ``__init__`` (see
+    :func:`_create_migrants`): a Migrant holds nothing but its slot; its state is in the columns.
+    """
 
     def __init__(self, model: mesa.Model, slot: int) -> None:
         super().__init__(model)
@@ -85,6 +98,56 @@ class Migrant(mesa.Agent):
         return f"Migrant({self.unique_id}, {self.state.name}, camp={self.camp}, attempts={self.attempts})"
 
 
+#: Mesa's logger for agent registration: when it logs at debug level, every agent is registered
+#: through Mesa one by one so that each registration is logged.
+_MESA_MODEL_LOG = logging.getLogger(f"{mesa_logging.LOGGER_NAME}.{mesa.model.__name__}")
+
+
+def _registered_one_by_one(model: mesa.Model) -> bool:
+    """Whether Migrants must go through ``Agent.__init__`` and ``Agent.remove`` one at a time:
+    when anything beyond numbering them and keeping Mesa's agent sets would be missed: someone
+    observes the model's agents (the added and removed signals), signals are being batched,
+    Mesa logs at debug level, or a Mesa dataset tracks Migrants."""
+    return (any(name == "agents" for name, _ in model.subscribers)
+            or getattr(model, "_batch_context", None) is not None
+            or _MESA_MODEL_LOG.isEnabledFor(logging.DEBUG)
+            or bool(Migrant._datasets))
+
+
+def _create_migrants(model: mesa.Model, slots: np.ndarray) -> np.ndarray:
+    """One registered Migrant per slot, as ``Migrant(model, slot)`` would make them in order:
+    the same ``unique_id``s, in the same order in ``model.agents`` and
+    ``model.agents_by_type[Migrant]``. Unless :func:`_registered_one_by_one`, they are
+    numbered and added to Mesa's two agent sets in one pass, without the per-agent signal and
+    debug message that nobody receives."""
+    out = np.empty(len(slots), dtype=object)
+    if Migrant not in model.agents_by_type or _registered_one_by_one(model):
+        out[:] = [Migrant(model, s) for s in slots.tolist()]
+        return out
+    first = model.agent_id_counter
+    new, add_all, add_type = Migrant.__new__, model.agents.add, model.agents_by_type[Migrant].add
+    for k, (uid, slot) in enumerate(zip(range(first, first + len(slots)), slots.tolist())):
+        agent = new(Migrant)  # the attributes Agent.__init__ sets, in its order
+        agent.model, agent.unique_id, agent.pos, agent.slot = model, uid, None, slot
+        add_all(agent)
+        add_type(agent)
+        out[k] = agent
+    model.agent_id_counter = first + len(slots)
+    return out
+
+
+def _remove_migrants(model: mesa.Model, agents: list[Migrant]) -> None:
+    """Deregister ``agents`` from the model, as ``agent.remove()`` would one by one."""
+    if _registered_one_by_one(model):
+        for agent in agents:
+            agent.remove()
+        return
+    drop_all, drop_type = model.agents.remove, model.agents_by_type[Migrant].remove
+    for agent in agents:
+        drop_type(agent)
+        drop_all(agent)
+
+
 _COLUMNS: dict[str, type] = {
     "state": np.int8, "camp": np.int8, "attempts": np.int16, "failures": np.int16,
     "returnee": np.bool_, "refused": np.bool_, "pull": np.float64, "b_stop": np.float64, "b_death": np.float64,
@@ -101,8 +164,11 @@ class Population:
     def __init__(self, model: mesa.Model, capacity: int = 4096) -> None:
         self.model = model
         self.capacity = 0
-        self._free: list[int] = []
-        self.agents: list[Migrant | None] = []
+        #: free slots as a stack: the next people take the slots on top, last freed first
+        self._free = np.empty(0, dtype=np.int64)
+        self._n_free = 0
+        #: the Migrant agent at each slot (None where the slot is free)
+        self.agents = np.empty(0, dtype=object)
         for name, dtype in _COLUMNS.items():
             setattr(self, name, np.empty(0, dtype=dtype))
         self._grow(capacity)
@@ -111,6 +177,8 @@ class Population:
 
     # -------------------------------------------------------------------------- storage
     def _grow(self, capacity: int) -> None:
+        """Make room for ``capacity`` people; the new slots go on top of the free stack, lowest
+        slot first out."""
         old = self.capacity
         for name, dtype in _COLUMNS.items():
             col = np.zeros(capacity, dtype=dtype)
@@ -118,8 +186,14 @@ class Population:
             setattr(self, name, col)
         self.state[old:] = FREE
         self.gang[old:] = -1
-        self.agents.extend([None] * (capacity - old))
-        self._free.extend(range(capacity - 1, old - 1, -1))
+        agents = np.full(capacity, None, dtype=object)
+        agents[:old] = self.agents
+        self.agents = agents
+        free = np.empty(capacity, dtype=np.int64)  # room for every slot: a stack never overflows
+        top = self._n_free
+        free[:top] = self._free[:top]
+        free[top:top + capacity - old] = np.arange(capacity - 1, old - 1, -1)
+        self._free, self._n_free = free, top + capacity - old
         self.capacity = capacity
 
     def add(self, n: int, camp: np.ndarray, pull: np.ndarray, beliefs: dict[str, np.ndarray],
@@ -127,40 +201,46 @@ class Population:
         """Bring ``n`` people into camps; returns their slots."""
         if n <= 0:
             return np.empty(0, dtype=np.int64)
-        while len(self._free) < n:
+        while self._n_free < n:
             self._grow(self.capacity * 2)
-        slots = np.array(self._free[-n:][::-1], dtype=np.int64)
-        del self._free[-n:]
+        top = self._n_free
+        slots = self._free[top - n:top][::-1].copy()
+        self._n_free = top - n
         self.state[slots] = State.IN_CAMP
         self.camp[slots] = camp
-        self.attempts[slots] = 0
-        self.failures[slots] = 0
-        self.returnee[slots] = False
-        self.refused[slots] = False
+        for name in ("attempts", "failures", "returnee", "refused"):
+            getattr(self, name)[slots] = 0
         self.gang[slots] = -1
         self.pull[slots] = pull
         for key, values in beliefs.items():
             getattr(self, "b_" + key)[slots] = values
         self.since[slots] = day
         self.arrived[slots] = day
-        model = self.model
-        for s in slots.tolist():
-            self.agents[s] = Migrant(model, s)
+        self.agents[slots] = _create_migrants(self.model, slots)
         self.entered += n
         return slots
 
     def remove(self, slots: np.ndarray, final: State) -> None:
         """Take people out of the model for good, counting them in their final state."""
+        slots = np.asarray(slots, dtype=np.int64)
         if len(slots) == 0:
             return
+        absent = slots[self.state[slots] == FREE]
+        ordered = np.sort(slots)
+        repeated = ordered[1:] == ordered[:-1]
+        if len(absent) or repeated.any():
+            twice = np.unique(ordered[1:][repeated])
+            raise AccountingError(
+                f"cannot remove slots {absent.tolist()} (nobody there) and {twice.tolist()} "
+                f"(given twice) as {State(final).name}: expected each slot once, of someone present")
         self.removed[final] += len(slots)
         self.state[slots] = FREE
         self.gang[slots] = -1
-        agents = self.agents
-        for s in np.asarray(slots).tolist():
-            agents[s].remove()
-            agents[s] = None
-        self._free.extend(np.asarray(slots).tolist())
+        _remove_migrants(self.model, self.agents[slots].tolist())
+        self.agents[slots] = None
+        top = self._n_free
+        self._free[top:top + len(slots)] = slots
+        self._n_free = top + len(slots)
 
     # -------------------------------------------------------------------------- queries
     def where(self, state: State) -> np.ndarray:
