@@ -55,7 +55,7 @@ def migrant_utilities(
     rises with the pull of the UK times the perceived chance of being admitted. ``p`` holds the parameters (:class:`~channelsim.Params`).
     """
     n = len(pull)
-    u = np.zeros((n, len(Option)))
+    u = np.zeros((len(Option), n)).T  # one contiguous column per option: choose() reads columns
     value = pull * pull_factor
     if crossable:
         u[:, Option.CROSS] = (
@@ -86,11 +86,21 @@ def choose(utilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """
     if utilities.size == 0:
         return np.zeros(len(utilities), dtype=np.int8)
-    cum = utilities - np.max(utilities, axis=1, keepdims=True)
-    np.exp(cum, out=cum)
-    np.cumsum(cum, axis=1, out=cum)
-    draw = (1.0 - rng.random(len(cum))) * cum[:, -1]  # in (0, total]
-    return np.count_nonzero(cum < draw[:, None], axis=1).astype(np.int8)
+    # Column by column (a handful of options, thousands of rows): the same sums, in the same order.
+    cols = [utilities[:, j] for j in range(utilities.shape[1])]
+    top = cols[0]
+    for col in cols[1:]:
+        top = np.maximum(top, col)
+    total = np.exp(cols[0] - top)
+    cum = [total]
+    for col in cols[1:]:
+        total = total + np.exp(col - top)
+        cum.append(total)
+    draw = (1.0 - rng.random(len(utilities))) * total  # in (0, total]
+    choice = np.zeros(len(utilities), dtype=np.int8)
+    for below in cum:
+        choice += below < draw
+    return choice
 
 
 def choice_probabilities(utilities: np.ndarray) -> np.ndarray:
