@@ -194,16 +194,16 @@ class ChannelModel(mesa.Model):
         """Simulate one day."""
         self.date = self.start + dt.timedelta(days=self.steps - 1)
         self.tally = Tally(launches_by_point=np.zeros(self.geo.n_points, dtype=np.int64))
-        weather = self.weather
-        weather.dawn()                                  # the day's wind force
+        self.weather.dawn()                             # the day's wind force
         policies = self._set_levers()                   # policies in force set today's levers
         self.demand.arrive()                            # new arrivals join the camps
         self.crossing.muster_vessels()                  # Border Force puts its fleet on task
         self.policing.patrol()                          # police units are sent along the coast
         self.gangs.receive_supply()                     # boats reach the gangs
-        self.demand.choose(weather.crossable)           # wait, book a place, apply, or leave
-        boats = self._launch() if weather.crossable else []  # gangs launch, police stop some
-        self.crossing.cross(boats, weather.beaufort)    # boats at sea, pick-ups, landings
+        crossable = self.weather.crossable
+        self.demand.choose(crossable)                   # wait, book a place, apply, or leave
+        boats = self._launch() if crossable else []     # gangs launch, police stop some
+        self.crossing.cross(boats, self.weather.beaufort)  # boats at sea, pick-ups, landings
         self.casework.after_landings(policies)          # policies act on who landed
         self.casework.end_of_day(self.policies)         # returns, admissions, the legal queue
         self._evening()                                 # camps learn; the day is recorded
