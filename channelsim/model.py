@@ -202,8 +202,8 @@ class ChannelModel(mesa.Model):
         self.gangs.receive_supply()                     # boats reach the gangs
         crossable = self.weather.crossable
         self.demand.choose(crossable)                   # wait, book a place, apply, or leave
-        boats = self._launch() if crossable else []     # gangs launch, police stop some
-        self.crossing.cross(boats, self.weather.beaufort)  # boats at sea, pick-ups, landings
+        self.boats_today = self._launch() if crossable else []  # gangs launch, police stop some
+        self.crossing.cross(self.boats_today, self.weather.beaufort)  # at sea, pick-ups, landings
         self.casework.after_landings(policies)          # policies act on who landed
         self.casework.end_of_day(self.policies)         # returns, admissions, the legal queue
         self._evening()                                 # camps learn; the day is recorded
@@ -223,7 +223,6 @@ class ChannelModel(mesa.Model):
         if boats:
             seized = self.policing.watch_beaches(boats)
             self.gangs.after_beach_stops(boats, seized)
-        self.boats_today = boats
         return boats
 
     def _evening(self) -> None:

@@ -70,6 +70,16 @@ def test_snapshot_shows_the_day_without_exposing_the_model():
     assert (model.policing.stop_risk <= 1).all()
 
 
+def test_a_stormy_day_after_a_calm_one_shows_no_boats():
+    days = pd.date_range("2024-07-01", periods=6)
+    weather = pd.Series([1.0] * 5 + [9.0], index=days)
+    model = ChannelModel(start="2024-07-01", rng=0, weather=weather)
+    model.run_for(5)
+    assert len(model.snapshot().boats) > 0
+    model.step()
+    assert model.snapshot().boats.empty and model.boats_today == []
+
+
 def test_a_policy_acts_through_the_model_operations():
     class ReturnEveryone(Policy):
         kind = "return_everyone"
