@@ -41,12 +41,12 @@ class Levers:
     """Today's values of the policy levers: set from the parameters each morning, then
     adjusted by whichever policies are in force (:class:`channelsim.policies.Policy`)."""
 
-    officers_per_day: float
-    sea_interceptions: bool
-    sea_interception_rate: float
+    officers_per_day: float  #: French officers on the beaches today (officers)
+    sea_interceptions: bool  #: French forces intercept boats in the inshore band today
+    sea_interception_rate: float  #: share of the boats crossing the band that are intercepted
     pull_factor: float  #: multiplier on the UK's pull (the crackdown on illegal working lowers it)
-    boat_supply_per_day: float  #: boats reaching the gangs per day, after disruption
-    bf_vessels: int
+    boat_supply_per_day: float  #: boats reaching the gangs per day, after disruption (boats/day)
+    bf_vessels: int  #: Border Force vessels on task today (vessels)
     route_open: bool = False  #: a legal route is taking applications today
 
     @classmethod
