@@ -42,12 +42,12 @@ class Levers:
     """Today's values of the policy levers: set from the parameters each morning, then
     adjusted by whichever policies are in force (:class:`channelsim.policies.Policy`)."""
 
-    officers_per_day: float
-    sea_interceptions: bool
-    sea_interception_rate: float
+    officers_per_day: float  #: French officers on the beaches today (officers)
+    sea_interceptions: bool  #: French forces intercept boats in the inshore band today
+    sea_interception_rate: float  #: share of the boats crossing the band that are intercepted
     pull_factor: float  #: multiplier on the UK's pull (the crackdown on illegal working lowers it)
-    boat_supply_per_day: float  #: boats reaching the gangs per day, after disruption
-    bf_vessels: int
+    boat_supply_per_day: float  #: boats reaching the gangs per day, after disruption (boats/day)
+    bf_vessels: int  #: Border Force vessels on task today (vessels)
     route_open: bool = False  #: a legal route is taking applications today
 
     @classmethod
@@ -164,16 +164,16 @@ class ChannelModel(mesa.Model):
         """Simulate one day."""
         self.date = self.start + dt.timedelta(days=self.steps - 1)
         self.tally = Tally(launches_by_point=np.zeros(self.geo.n_points, dtype=np.int64))
-        weather = self.weather
-        weather.dawn()                                  # the day's wind force
+        self.weather.dawn()                             # the day's wind force
         policies = self._set_levers()                   # policies in force set today's levers
         self.demand.arrive()                            # new arrivals join the camps
         self.crossing.muster_vessels()                  # Border Force puts its fleet on task
         self.policing.patrol()                          # police units are sent along the coast
         self.gangs.receive_supply()                     # boats reach the gangs
-        self.demand.choose(weather.crossable)           # wait, book a place, apply, or leave
-        boats = self._launch() if weather.crossable else []  # gangs launch, police stop some
-        self.crossing.cross(boats, weather.beaufort)    # boats at sea, pick-ups, landings
+        crossable = self.weather.crossable
+        self.demand.choose(crossable)                   # wait, book a place, apply, or leave
+        self.boats_today = self._launch() if crossable else []  # gangs launch, police stop some
+        self.crossing.cross(self.boats_today, self.weather.beaufort)  # at sea, pick-ups, landings
         self.casework.after_landings(policies)          # policies act on who landed
         self.casework.end_of_day(self.policies)         # returns, admissions, the legal queue
         self._evening()                                 # camps learn; the day is recorded
@@ -193,7 +193,6 @@ class ChannelModel(mesa.Model):
         if boats:
             seized = self.policing.watch_beaches(boats)
             self.gangs.after_beach_stops(boats, seized)
-        self.boats_today = boats
         return boats
 
     def _evening(self) -> None:

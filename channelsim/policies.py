@@ -11,6 +11,9 @@ the model calls at fixed points of its day:
   opened while the policy was in force are completed after it ends).
 
 The model's step has no ``if`` for any policy: it calls the hooks of whichever are attached.
+A policy acts on people only through the model's named operations (``model.detain``,
+``model.return_to_france``, ``model.admit_from_queue``, ``model.announce``) and reads through
+the casework's queries (:mod:`channelsim.world.casework`); it never writes a module's state.
 Standing values of the levers come from the parameter registry; a dated policy changes a lever
 only while it is in force. The one-in-one-out pilot (:class:`OneInOneOut`) and standing safe
 routes (:class:`SafeRoutes`) read their settings from the registry (``pilot_*``,

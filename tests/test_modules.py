@@ -70,6 +70,16 @@ def test_snapshot_shows_the_day_without_exposing_the_model():
     assert (model.policing.stop_risk <= 1).all()
 
 
+def test_a_stormy_day_after_a_calm_one_shows_no_boats():
+    days = pd.date_range("2024-07-01", periods=6)
+    weather = pd.Series([1.0] * 5 + [9.0], index=days)
+    model = ChannelModel(start="2024-07-01", rng=0, weather=weather)
+    model.run_for(5)
+    assert len(model.snapshot().boats) > 0
+    model.step()
+    assert model.snapshot().boats.empty and model.boats_today == []
+
+
 def test_a_policy_acts_through_the_model_operations():
     class ReturnEveryone(Policy):
         kind = "return_everyone"
@@ -119,3 +129,28 @@ def test_the_pilot_cap_binds_on_detention_and_on_returns():
     weekly = results.aggregate(model.results(), "week")
     assert (weekly.detained <= 20).all() and (weekly.returned <= 20).all()
     assert weekly.returned.sum() > 0
+
+
+def test_the_odd_schedule_follows_step():
+    """Section 3 of docs/ODD.md names, for each phase, the module method that runs it: each
+    exists, and they come in the order ChannelModel.step calls them."""
+    import inspect
+    import re
+
+    from channelsim import docs
+
+    text = docs.ODD_PATH.read_text(encoding="utf-8")
+    section = text[text.index("## 3 Process overview"):text.index("## 4 Design concepts")]
+    named = [pair for group in re.findall(r"\[([^\]]*)\]", section)
+             for pair in re.findall(r"`(\w+)\.(\w+)`", group)]
+    assert len(named) >= 10
+    model = ChannelModel(rng=0)
+    for module, method in named:
+        assert callable(getattr(getattr(model, module), method)), f"{module}.{method}"
+    day = inspect.getsource(ChannelModel.step)
+    for helper in ("_launch", "_evening", "_set_levers"):
+        day = day.replace(f"self.{helper}(", inspect.getsource(getattr(ChannelModel, helper)))
+    calls = [m.group(1) + "." + m.group(2)
+             for m in re.finditer(r"self\.(\w+)\.(\w+)\(", day)]
+    order = [calls.index(f"{a}.{b}") for a, b in named]
+    assert order == sorted(order), "the ODD's schedule and step() disagree on the order"
