@@ -212,7 +212,8 @@ class PolicyEffect:
     """The paired effect of a policy against a counterfactual over a window of dates.
 
     Attributes:
-        policy, counterfactual: the two scenarios' labels (names and parameters set on top).
+        policy: the policy scenario's label (its name and the parameters set on top).
+        counterfactual: the counterfactual scenario's label.
         window: first and last day (inclusive) over which each run is totalled.
         level: confidence level of the intervals (0.9).
         per_run: one row per replicate, columns ``(series, output)`` with ``series`` one of
@@ -224,8 +225,9 @@ class PolicyEffect:
             ``relative_change`` in % of the counterfactual mean with ``relative_low`` and
             ``relative_high`` (NaN where the counterfactual mean is 0), ``excludes_zero``
             (the interval lies on one side of 0) and the number of paired ``runs``.
-        policy_runs, counterfactual_runs: the two ensembles (with their daily results), to
-            reuse in another comparison or to plot.
+        policy_runs: the policy's ensemble (with its daily results), to reuse in another
+            comparison or to plot.
+        counterfactual_runs: the counterfactual's ensemble, likewise.
     """
 
     policy: str
@@ -473,7 +475,7 @@ def effect_drivers(parameters: Mapping[str, tuple[float, float]] | None = None, 
         parameters: ``{name: (low, high)}``; default :data:`DRIVER_RANGES` (behavioural
             assumptions and the pilot's capacities, with documented plausible ranges).
         output: the output whose effect is measured (see :data:`EFFECT_OUTPUTS`).
-        policy, counterfactual, n, seed, window, days, start, level, executor, **overrides:
+        policy, counterfactual, n, seed, window, days, start, level, executor, \\*\\*overrides:
             as for :func:`policy_effect` (scenarios, not ensembles: each setting is run afresh).
 
     Returns:

@@ -19,6 +19,8 @@ __all__ = ["overview", "MapView", "draw_map", "POLICY_COLUMNS"]
 
 #: Colours of the cell kinds: French land, UK land, French waters, UK waters, inshore band.
 KIND_COLOURS = ["#d9cdb4", "#cfd8c0", "#a9c8e8", "#8fb3dc", "#c3dbf0"]
+#: Result columns of the one-in-one-out pilot; :func:`overview` adds a panel for them when any is
+#: non-zero.
 POLICY_COLUMNS = ("returned", "admitted", "detained")
 
 
