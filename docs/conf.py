@@ -18,8 +18,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(DOCS / "_ext"))
 
 # Notebooks read CHANNELSIM_QUICK to shorten their runs; the kernels inherit this environment.
+# (Leave MPLBACKEND unset: the kernels' inline backend is what puts the figures on the pages.)
 os.environ.setdefault("CHANNELSIM_QUICK", "1")
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 import channelsim  # noqa: E402
 
@@ -40,7 +40,6 @@ extensions = [
 ]
 
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints", "README.md"]
-templates_path = ["_templates"]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 root_doc = "index"
 
@@ -88,6 +87,7 @@ nb_execution_timeout = int(os.environ.get("CHANNELSIM_DOCS_TIMEOUT", "600"))  # 
 nb_execution_raise_on_error = True   # a notebook that raises fails the build
 nb_execution_show_tb = True
 nb_merge_streams = True
+nb_output_stderr = "remove"          # progress bars; a cell that raises still fails the build
 nb_ipywidgets_js = {}                # the dashboard needs a kernel: no widget JavaScript from a CDN
 nb_mime_priority_overrides = [
     ("html", "application/vnd.jupyter.widget-view+json", None),

@@ -221,6 +221,23 @@ def result_columns_md() -> str:
     return docs.result_columns_markdown()
 
 
+def result_kinds_md() -> str:
+    """How each kind of result column is aggregated, from :mod:`channelsim.results`."""
+    from channelsim import results
+    from channelsim.model import RESULT_COLUMNS
+
+    levels = [c for c in RESULT_COLUMNS if c in results.LEVELS]
+    ratios = getattr(results, "RATIOS", {})
+    flows = [c for c in RESULT_COLUMNS if c not in results.LEVELS and c not in ratios]
+    code = lambda names: ", ".join(f"`{n}`" for n in names)  # noqa: E731
+    return "\n".join([
+        "| Kind | Over a week, month or year | Columns |", "|---|---|---|",
+        f"| flow | summed | {code(flows)}, and the `launches_*` columns |",
+        f"| level (state at the end of a day) | averaged | {code(levels)} |",
+        "| ratio | recomputed from the summed flows | " + ", ".join(
+            f"`{c}` (weighted by `{w}`)" for c, w in ratios.items()) + " |", ""])
+
+
 def policies_md() -> str:
     """Each policy type with its settings: TOML ``type``, default, unit, range, meaning."""
     import dataclasses
@@ -283,6 +300,20 @@ def _note(name: str, quick: bool) -> str:
     return f":::{{note}}\n{text}\n:::"
 
 
+def _add_note(nb: dict, note: str) -> None:
+    """Put ``note`` under the notebook's title (the first ``# `` line), else on top."""
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        lines = "".join(cell["source"]).split("\n")
+        for i, line in enumerate(lines):
+            if line.startswith("# "):
+                cell["source"] = "\n".join(lines[:i + 1] + ["", note, ""] + lines[i + 1:])
+                return
+    nb["cells"].insert(0, {"cell_type": "markdown", "id": "channelsim-docs-note", "metadata": {},
+                           "source": note})
+
+
 def copy_notebooks(quick: bool) -> list[str]:
     """Copy ``notebooks/*.ipynb`` into the site with the note; return their names."""
     names = []
@@ -292,12 +323,7 @@ def copy_notebooks(quick: bool) -> list[str]:
             if cell["cell_type"] == "markdown":
                 src = "".join(cell["source"])
                 cell["source"] = src.replace("](../docs/", "](../")
-        note = {"cell_type": "markdown", "id": "channelsim-docs-note", "metadata": {},
-                "source": _note(path.name, quick)}
-        first = nb["cells"][0] if nb["cells"] else None
-        at = 1 if first and first["cell_type"] == "markdown" and \
-            "".join(first["source"]).lstrip().startswith("# ") else 0
-        nb["cells"].insert(at, note)
+        _add_note(nb, _note(path.name, quick))
         _write(DOCS / "notebooks" / path.name, json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
         names.append(path.stem)
     return names
@@ -359,7 +385,7 @@ def undocumented() -> list[str]:
                     missing.append(full)
                 missing += [f"{full}.{m}" for m in _public_members(obj)
                             if not inspect.getdoc(getattr(obj, m))]
-            elif inspect.isfunction(obj) or inspect.isbuiltin(obj):
+            elif _kind(obj) == "function":
                 if not _own_doc(obj):
                     missing.append(full)
             elif ("", name) not in attr_docs and not _defined_elsewhere(module, name, obj):
@@ -498,6 +524,7 @@ def generate(app, config) -> None:
     for name, text in pages.items():
         _write(DOCS / "reference" / "generated" / name, text)
     for name, make in [("parameters", parameters_md), ("result-columns", result_columns_md),
+                       ("result-kinds", result_kinds_md),
                        ("policies", policies_md), ("fact-sources", fact_sources_md)]:
         _write(GENERATED / f"{name}.md", make())
     copy_notebooks(quick)
