@@ -61,7 +61,10 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(int|float|str|bool|bytes|object|dict|list|tuple|set|frozenset|type|None|"
                r"complex|slice|range|Ellipsis|NotImplemented|TextIO|IO)"),
 ]
-suppress_warnings = ["myst.header"]  # ODD.md's tables use level-4 headings under level-2 ones
+suppress_warnings = [
+    "myst.header",          # ODD.md's parameter tables use level-4 headings under level-2 ones
+    "mystnb.mime_priority", # outputs that are only a live widget (progress bars) are left out
+]
 
 # -- API reference ---------------------------------------------------------------------------
 autosummary_generate = False            # docs/_ext writes the pages; autosummary makes tables

@@ -296,7 +296,7 @@ def _note(name: str, quick: bool) -> str:
             f"yourself, open `notebooks/{name}` in JupyterLab (`make lab`).")
     if name.startswith("01_"):
         text += (" The dashboard is interactive: it needs a running Python kernel (JupyterLab "
-                 "or Voila), so this static page shows only its text form.")
+                 "or Voila), so it is not shown on this static page.")
     return f":::{{note}}\n{text}\n:::"
 
 
@@ -491,6 +491,26 @@ def skip_attribute_twice(app, what, name, obj, skip, options):
     return None
 
 
+#: Text forms of live widgets: a progress bar frozen at its first state, a widget's repr.
+_WIDGET_TEXT = re.compile(r"^[^\n]*\d+%\|[^\n]*\|\s*\d+/\d+ \[[^\n]*\]\s*$"
+                          r"|^(VBox|HBox|Box|GridBox|Tab|Accordion)\(children=")
+
+
+def drop_widget_text(app, doctree) -> None:
+    """Remove the text form of the notebooks' live widgets (progress bars, the dashboard):
+    on a static page it says nothing (the pages say the dashboard needs a kernel)."""
+    from docutils import nodes
+
+    if not app.env.docname.startswith("notebooks/"):
+        return
+    for block in list(doctree.findall(nodes.literal_block)):
+        if _WIDGET_TEXT.match(block.astext().strip()):
+            parent = block.parent
+            parent.remove(block)
+            if not parent.children and parent.parent is not None:
+                parent.parent.remove(parent)
+
+
 _ORIGINAL: dict[tuple[str, str], list[str]] = {}
 
 
@@ -538,6 +558,7 @@ def setup(app):
     app.connect("config-inited", check_docstrings, priority=450)
     app.connect("missing-reference", resolve_short_reference)
     app.connect("autodoc-skip-member", skip_attribute_twice)
+    app.connect("doctree-read", drop_widget_text)
     app.connect("autodoc-process-docstring", keep_attribute_text, priority=100)
     app.connect("autodoc-process-docstring", restore_attribute_text, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
