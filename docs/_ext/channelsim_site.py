@@ -251,10 +251,9 @@ def policies_md() -> str:
         out += [f"## {cls.__name__}", "",
                 f"{{py:class}}`channelsim.policies.{cls.__name__}`, `type = \"{kind}\"` in a "
                 f"scenario file. {doc}", "",
-                "| Setting | Default | Unit | Range | Registry parameter | Meaning |",
-                "|---|---|---|---|---|---|",
-                "| `start` | open | date | — | — | first day in force (inclusive) |",
-                "| `end` | open | date | — | — | last day in force (inclusive) |"]
+                "| Setting | Default | Unit | Range | Meaning |", "|---|---|---|---|---|",
+                "| `start` | open | date | — | first day in force (inclusive) |",
+                "| `end` | open | date | — | last day in force (inclusive) |"]
         for f in dataclasses.fields(cls):
             if f.name in ("start", "end"):
                 continue
@@ -262,9 +261,9 @@ def policies_md() -> str:
             row = table.loc[param] if param in table.index else None
             unit = row.unit if row is not None and row.unit else "—"
             rng = row.range if row is not None else "—"
-            meaning = row.description if row is not None else "—"
+            meaning = f"{row.description} (registry: `{param}`)" if row is not None else "—"
             out.append(f"| `{f.name}` | {_cell(f.default)} | {_cell(unit)} | {_cell(rng)} | "
-                       f"{f'`{param}`' if param else '—'} | {_cell(meaning)} |")
+                       f"{_cell(meaning)} |")
         out.append("")
     return "\n".join(out)
 
