@@ -43,7 +43,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_year.py
 
 # The documentation site in docs/_build/html: warnings are errors; notebooks run in quick mode
-# (CHANNELSIM_QUICK=1), or in full mode for docs-full (their cached outputs are then replaced).
+# (CHANNELSIM_QUICK=1), or in full mode for docs-full; each mode caches its notebook outputs.
 SPHINX := $(VENV)/bin/sphinx-build -W --keep-going -n -q -j 1 docs docs/_build/html
 
 docs: $(STAMP)
@@ -51,7 +51,7 @@ docs: $(STAMP)
 	@echo "Open docs/_build/html/index.html"
 
 docs-full: $(STAMP)
-	CHANNELSIM_QUICK=0 CHANNELSIM_DOCS_EXECUTE=force CHANNELSIM_DOCS_TIMEOUT=3600 $(SPHINX)
+	CHANNELSIM_QUICK=0 CHANNELSIM_DOCS_TIMEOUT=3600 $(SPHINX)
 	@echo "Open docs/_build/html/index.html"
 
 clean:

@@ -85,7 +85,9 @@ napoleon_use_rtype = False
 myst_enable_extensions = ["dollarmath", "colon_fence", "deflist", "substitution"]
 myst_heading_anchors = 3
 nb_execution_mode = os.environ.get("CHANNELSIM_DOCS_EXECUTE", "cache")
-nb_execution_cache_path = str(DOCS / "_build" / ".jupyter_cache")
+# One cache per mode, so that outputs of a full run never appear on a page that says "quick".
+_MODE = "quick" if os.environ["CHANNELSIM_QUICK"] == "1" else "full"
+nb_execution_cache_path = str(DOCS / "_build" / f".jupyter_cache_{_MODE}")
 nb_execution_timeout = int(os.environ.get("CHANNELSIM_DOCS_TIMEOUT", "600"))  # seconds a cell
 nb_execution_raise_on_error = True   # a notebook that raises fails the build
 nb_execution_show_tb = True

@@ -2,7 +2,8 @@
 
 One Sphinx build (warnings are errors, nitpicky) into a temporary folder, with the notebooks
 executed in quick mode (``CHANNELSIM_QUICK=1``; outputs are cached in
-``docs/_build/.jupyter_cache`` while a notebook's code is unchanged), then checks on the pages.
+``docs/_build/.jupyter_cache_quick`` while a notebook's code is unchanged), then checks on the
+pages.
 """
 
 from __future__ import annotations
