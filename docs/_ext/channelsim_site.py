@@ -325,6 +325,9 @@ def copy_notebooks(quick: bool) -> list[str]:
         _add_note(nb, _note(path.name, quick))
         _write(DOCS / "notebooks" / path.name, json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
         names.append(path.stem)
+    for stale in (DOCS / "notebooks").glob("*.ipynb"):
+        if stale.stem not in names:
+            stale.unlink()  # its notebook was removed or renamed
     return names
 
 
