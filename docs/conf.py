@@ -21,11 +21,11 @@ sys.path.insert(0, str(DOCS / "_ext"))
 # (Leave MPLBACKEND unset: the kernels' inline backend is what puts the figures on the pages.)
 os.environ.setdefault("CHANNELSIM_QUICK", "1")
 
-import channelsim  # noqa: E402
+import channelsim
 
 project = "channelsim"
 author = "the channelsim authors"
-copyright = "channelsim authors, MIT licence"  # noqa: A001 (Sphinx's name)
+copyright = "channelsim authors, MIT licence"
 release = version = channelsim.__version__
 
 extensions = [
@@ -47,19 +47,19 @@ root_doc = "index"
 nitpicky = True
 # Types of other libraries: without intersphinx (no network at build time) they cannot link.
 nitpick_ignore_regex = [
-    (r"py:.*", r"(pd|pandas|np|numpy|mesa|plt|matplotlib|mpl|dask|distributed|pydantic|"
-               r"concurrent|collections|datetime|dt|pathlib|os|typing|abc|enum|numbers|"
-               r"tomllib|argparse|ipywidgets|widgets|SALib|scipy|pyarrow|nbformat|threading|"
-               r"types|networkx|traitlets)(\..*)?"),
-    (r"py:.*", r"(Any|Callable|Iterable|Iterator|Mapping|Sequence|Hashable|Path|Figure|Axes|"
-               r"DataFrame|Series|Generator|ndarray|Executor|Future|date|datetime|timedelta|"
-               r"ClassVar|Literal|Self|Optional|Union|NamedTuple|BaseModel|ArrayLike|"
-               r"OrthogonalMooreGrid|FixedAgent|CellAgent|Agent|Model|Client|SeedSequence|"
-               r"Enum|IntEnum|StrEnum|TypeVar|ParamSpec\.args|ParamSpec\.kwargs|"
-               r"np\.random\.Generator|T|V|K)"),
+    (r"py:.*", (r"(pd|pandas|np|numpy|mesa|plt|matplotlib|mpl|dask|distributed|pydantic|"
+                r"concurrent|collections|datetime|dt|pathlib|os|typing|abc|enum|numbers|"
+                r"tomllib|argparse|ipywidgets|widgets|SALib|scipy|pyarrow|nbformat|threading|"
+                r"types|networkx|traitlets)(\..*)?")),
+    (r"py:.*", (r"(Any|Callable|Iterable|Iterator|Mapping|Sequence|Hashable|Path|Figure|Axes|"
+                r"DataFrame|Series|Generator|ndarray|Executor|Future|date|datetime|timedelta|"
+                r"ClassVar|Literal|Self|Optional|Union|NamedTuple|BaseModel|ArrayLike|"
+                r"OrthogonalMooreGrid|FixedAgent|CellAgent|Agent|Model|Client|SeedSequence|"
+                r"Enum|IntEnum|StrEnum|TypeVar|ParamSpec\.args|ParamSpec\.kwargs|"
+                r"np\.random\.Generator|T|V|K)")),
     (r"py:.*", r"channelsim\..*\._\w+"),   # private helpers (e.g. a generated base class)
-    (r"py:.*", r"(int|float|str|bool|bytes|object|dict|list|tuple|set|frozenset|type|None|"
-               r"complex|slice|range|Ellipsis|NotImplemented|TextIO|IO)"),
+    (r"py:.*", (r"(int|float|str|bool|bytes|object|dict|list|tuple|set|frozenset|type|None|"
+                r"complex|slice|range|Ellipsis|NotImplemented|TextIO|IO)")),
 ]
 suppress_warnings = [
     "myst.header",          # ODD.md's parameter tables use level-4 headings under level-2 ones

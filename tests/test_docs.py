@@ -27,7 +27,7 @@ pytest.importorskip("myst_nb", reason="the docs extra is not installed: pip inst
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-import channelsim_site  # noqa: E402  (docs/_ext: the site's generated pages and checks)
+import channelsim_site
 
 pytestmark = pytest.mark.docs
 
@@ -39,7 +39,7 @@ def site(tmp_path_factory) -> Path:
     env |= {"CHANNELSIM_QUICK": "1", "JUPYTER_RUNTIME_DIR": str(out / "runtime"), "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "-q", "-b", "html",
            "-d", str(out / "doctrees"), str(ROOT / "docs"), str(out / "html")]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200)
+    proc = subprocess.run(cmd, check=False, env=env, capture_output=True, text=True, timeout=1200)
     warnings = [line for line in proc.stderr.splitlines() if "WARNING" in line or "ERROR" in line]
     assert proc.returncode == 0, "the site did not build:\n" + "\n".join(warnings[:40] or
                                                                            [proc.stderr[-3000:]])

@@ -229,7 +229,7 @@ def result_kinds_md() -> str:
     levels = [c for c in RESULT_COLUMNS if c in results.LEVELS]
     ratios = getattr(results, "RATIOS", {})
     flows = [c for c in RESULT_COLUMNS if c not in results.LEVELS and c not in ratios]
-    code = lambda names: ", ".join(f"`{n}`" for n in names)  # noqa: E731
+    code = lambda names: ", ".join(f"`{n}`" for n in names)
     return "\n".join([
         "| Kind | Over a week, month or year | Columns |", "|---|---|---|",
         f"| flow | summed | {code(flows)}, and the `launches_*` columns |",
@@ -249,8 +249,8 @@ def policies_md() -> str:
     for kind, cls in policies.POLICY_TYPES.items():
         doc = " ".join(inspect.getdoc(cls).split("\n\n")[0].split())
         out += [f"## {cls.__name__}", "",
-                f"{{py:class}}`channelsim.policies.{cls.__name__}`, `type = \"{kind}\"` in a "
-                f"scenario file. {doc}", "",
+                (f"{{py:class}}`channelsim.policies.{cls.__name__}`, `type = \"{kind}\"` in a "
+                 f"scenario file. {doc}"), "",
                 "| Setting | Default | Unit | Range | Meaning |", "|---|---|---|---|---|",
                 "| `start` | open | date | — | first day in force (inclusive) |",
                 "| `end` | open | date | — | last day in force (inclusive) |"]
@@ -488,7 +488,7 @@ def skip_attribute_twice(app, what, name, obj, skip, options):
         return None
     owner = _lookup(f"{obj.fget.__module__}.{obj.fget.__qualname__.rpartition('.')[0]}")
     section = (inspect.getdoc(owner) or "").partition("Attributes:")[2]
-    if re.search(rf"^\s+{re.escape(name)}\b[^\n]*:", section, flags=re.M):
+    if re.search(rf"^\s+{re.escape(name)}\b[^\n]*:", section, flags=re.MULTILINE):
         return True
     return None
 
