@@ -164,7 +164,9 @@ def api_page() -> str:
            ".. automodule:: channelsim", "",
            "Every public name of the package, importable as ``channelsim.NAME``",
            "(``channelsim.__all__``), with a link to its documentation in the module that",
-           "defines it (all modules: :doc:`modules`).", ""]
+           "defines it (all modules: :doc:`modules`). The columns of the daily results that",
+           ":func:`~channelsim.simulation.simulate` returns are in :doc:`results`, what each",
+           "policy accepts in :doc:`policies`, and every parameter in :doc:`parameters`.", ""]
     for title, kind in _KINDS:
         if kind in by_kind:
             out += [title, "-" * len(title), ""] + _table(by_kind[kind])
