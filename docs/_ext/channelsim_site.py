@@ -147,8 +147,18 @@ def canonical(modname: str, name: str) -> str:
 
 
 def _table(names: list[str]) -> list[str]:
-    return [".. currentmodule:: None", "", ".. autosummary::", "   :nosignatures:", ""] + \
-        [f"   ~{n}" for n in names] + [""]
+    """Autosummary tables of the objects ``names``, one per module they live in: each table is
+    read in its objects' module, so that their one-line summaries link the names they mention
+    where those objects are defined."""
+    groups: dict[str, list[str]] = {}
+    for full in names:
+        home, _, name = full.rpartition(".")
+        groups.setdefault(home, []).append(name)
+    out = []
+    for home, members in groups.items():
+        out += [f".. currentmodule:: {home}", "", ".. autosummary::", "   :nosignatures:", ""]
+        out += [f"   {name}" for name in members] + [""]
+    return out
 
 
 def api_page() -> str:
@@ -223,21 +233,33 @@ def result_columns_md() -> str:
     return docs.result_columns_markdown()
 
 
+_AGGREGATION = {"flow": "summed", "level": "averaged (a state at the end of a day)",
+                "ratio": "recomputed from the summed flows", "flag": "counted (days it holds)"}
+
+
 def result_kinds_md() -> str:
-    """How each kind of result column is aggregated, from :mod:`channelsim.results`."""
+    """How each kind of result column is aggregated over a period, from the result metadata
+    of :mod:`channelsim.results` (``COLUMNS``), or from its ``LEVELS`` and ``RATIOS``."""
     from channelsim import results
     from channelsim.model import RESULT_COLUMNS
 
-    levels = [c for c in RESULT_COLUMNS if c in results.LEVELS]
     ratios = getattr(results, "RATIOS", {})
-    flows = [c for c in RESULT_COLUMNS if c not in results.LEVELS and c not in ratios]
-    code = lambda names: ", ".join(f"`{n}`" for n in names)
-    return "\n".join([
-        "| Kind | Over a week, month or year | Columns |", "|---|---|---|",
-        f"| flow | summed | {code(flows)}, and the `launches_*` columns |",
-        f"| level (state at the end of a day) | averaged | {code(levels)} |",
-        "| ratio | recomputed from the summed flows | " + ", ".join(
-            f"`{c}` (weighted by `{w}`)" for c, w in ratios.items()) + " |", ""])
+    if hasattr(results, "COLUMNS"):
+        kinds = {name: r.kind for name, r in results.COLUMNS.items()}
+    else:
+        kinds = {c: "level" if c in results.LEVELS else "ratio" if c in ratios else "flow"
+                 for c in RESULT_COLUMNS}
+        kinds["launches_*"] = "flow"
+    by_kind: dict[str, list[str]] = {}
+    for name, kind in kinds.items():
+        name = "launches_*" if name.startswith("launches_") else name  # one per crossing point
+        if name not in by_kind.setdefault(kind, []):
+            by_kind[kind].append(name)
+    out = ["| Kind | Over a week, month or year | Columns |", "|---|---|---|"]
+    for kind, names in by_kind.items():
+        cells = [f"`{n}` (weighted by `{ratios[n]}`)" if n in ratios else f"`{n}`" for n in names]
+        out.append(f"| {kind} | {_AGGREGATION.get(kind, kind)} | {', '.join(cells)} |")
+    return "\n".join(out) + "\n"
 
 
 def policies_md() -> str:
@@ -466,7 +488,8 @@ def resolve_short_reference(app, env, node, contnode):
     kinds = _ROLE_KINDS.get(node.get("reftype"))
     matches = [n for n, e in domain.objects.items() if n.endswith("." + target)
                and not e.aliased and (kinds is None or e.objtype in kinds)]
-    context = node.get("py:module") or ""
+    page = node["refdoc"].rpartition("/")[2]  # a module's page is named after the module
+    context = node.get("py:module") or (page if page in _modules() else "")
     while len(matches) > 1 and context:
         near = [n for n in matches if n.startswith(context + ".")]
         if near:
