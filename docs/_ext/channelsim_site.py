@@ -439,11 +439,14 @@ def _lookup(dotted: str) -> object | None:
             obj = importlib.import_module(".".join(parts[:i]))
         except ImportError:
             continue
-        try:
-            for part in parts[i:]:
+        for k, part in enumerate(parts[i:], start=i):
+            if hasattr(obj, part):
                 obj = getattr(obj, part)
-        except AttributeError:
-            return None
+            elif k == len(parts) - 1 and inspect.isclass(obj) and any(
+                    part in getattr(c, "__annotations__", {}) for c in obj.__mro__):
+                return part  # an instance attribute declared on the class (a dataclass field)
+            else:
+                return None
         return obj
     return None
 
@@ -524,12 +527,16 @@ _WIDGET_TEXT = re.compile(r"^[^\n]*\d+%\|[^\n]*\|\s*\d+/\d+ \[[^\n]*\]\s*$"
 
 
 def drop_widget_text(app, doctree) -> None:
-    """Remove the text form of the notebooks' live widgets (progress bars, the dashboard):
-    on a static page it says nothing (the pages say the dashboard needs a kernel)."""
+    """Remove the notebooks' live widgets (progress bars, the dashboard) from their static
+    pages: their text form says nothing there (the pages say the dashboard needs a kernel)."""
     from docutils import nodes
 
     if not app.env.docname.startswith("notebooks/"):
         return
+    # The widgets' saved state (megabytes for the dashboard's figures) would be embedded in
+    # the page for widget JavaScript that this site does not load: leave it out.
+    metadata = getattr(app.env, "nb_metadata", {}).get(app.env.docname, {})
+    metadata.get("js_files", {}).pop("ipywidgets_state", None)
     for block in list(doctree.findall(nodes.literal_block)):
         if _WIDGET_TEXT.match(block.astext().strip()):
             parent = block.parent
