@@ -114,11 +114,12 @@ def test_notebooks_are_rendered_with_figures_and_tables_and_say_how(site):
     assert "Traceback" not in page
 
 
-def test_pages_load_nothing_from_the_network(site):
+def test_pages_load_nothing_from_the_network_and_stay_small(site):
     for page in site.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         remote = re.findall(r'<(?:script|link)[^>]*(?:src|href)="(https?:[^"]+)"', html)
         assert not remote, f"{page.relative_to(site)} loads {remote[:3]}"
+        assert len(html) < 2_000_000, f"{page.relative_to(site)} is {len(html):,} characters"
 
 
 def test_a_public_name_without_a_docstring_is_reported(monkeypatch):
