@@ -19,7 +19,7 @@ fi; \
 exit 1
 endef
 
-.PHONY: demo test lab bench clean
+.PHONY: demo test lab bench docs docs-full clean
 
 $(PY):
 	@py="$$( $(find_python) )" || { echo "channelsim needs Python >= 3.12 and none was found. Install one (e.g. 'apt-get install python3.12', or 'pyenv install 3.12') and re-run make." >&2; exit 1; }; \
@@ -27,7 +27,7 @@ $(PY):
 
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[jupyter,experiments,test]'
+	$(PY) -m pip install --quiet -e '.[jupyter,experiments,test,docs]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -42,5 +42,17 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_year.py
 
+# The documentation site in docs/_build/html: warnings are errors; notebooks run in quick mode
+# (CHANNELSIM_QUICK=1), or in full mode for docs-full; each mode caches its notebook outputs.
+SPHINX := $(VENV)/bin/sphinx-build -W --keep-going -n -q -j 1 docs docs/_build/html
+
+docs: $(STAMP)
+	CHANNELSIM_QUICK=1 $(SPHINX)
+	@echo "Open docs/_build/html/index.html"
+
+docs-full: $(STAMP)
+	CHANNELSIM_QUICK=0 CHANNELSIM_DOCS_TIMEOUT=3600 $(SPHINX)
+	@echo "Open docs/_build/html/index.html"
+
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache docs/_build

@@ -1,8 +1,23 @@
 """channelsim: agent-based simulation of small-boat crossings of the English Channel.
 
+Migrants, smuggling gangs, French police and UK Border Force interact on a grid of the Dover
+Strait, one step a day (a Mesa model, :class:`ChannelModel`), under dated policies such as the
+UK-France "one in, one out" pilot (:mod:`channelsim.policies`). The names below are the public
+interface:
+
+* run the model: :func:`simulate` (one row a day, columns in people unless stated),
+  :func:`build_model`, :class:`ChannelModel`; parameters are validated against the registry
+  (:class:`Params`, :data:`REGISTRY`) and named scenarios live in :mod:`channelsim.scenarios`;
+* summarise a run: :func:`summary` (totals), :func:`aggregate` (weekly, monthly, yearly tables);
+* run many: :func:`ensemble`, :func:`compare`, :func:`sweep`; measure a policy's effect against
+  a counterfactual with :func:`policy_effect` and what drives it with :func:`effect_drivers`;
+* check the model against the published record: :mod:`channelsim.calibration`,
+  :mod:`channelsim.validation`; explore it in Jupyter with :class:`~channelsim.dashboard.Dashboard`.
+
 >>> import channelsim
 >>> daily = channelsim.simulate(days=30, seed=1)          # doctest: +SKIP
->>> channelsim.results.summary(daily)                      # doctest: +SKIP
+>>> channelsim.summary(daily)["arrivals"]                 # people landed in 30 days  # doctest: +SKIP
+>>> channelsim.aggregate(daily, "week")                   # one row a week            # doctest: +SKIP
 """
 
 from . import calibration, decisions, geography, policies, results, scenarios, validation

@@ -229,7 +229,8 @@ class PolicyEffect:
     """The paired effect of a policy against a counterfactual over a window of dates.
 
     Attributes:
-        policy, counterfactual: the two scenarios' labels (names and parameters set on top).
+        policy: the policy scenario's label (its name and the parameters set on top).
+        counterfactual: the counterfactual scenario's label.
         window: first and last day (inclusive) over which each run is totalled.
         level: confidence level of the intervals (0.9).
         per_run: one row per replicate, columns ``(series, output)`` with ``series`` one of
@@ -241,8 +242,9 @@ class PolicyEffect:
             ``relative_change`` in % of the counterfactual mean with ``relative_low`` and
             ``relative_high`` (NaN where the counterfactual mean is 0), ``excludes_zero``
             (the interval lies on one side of 0) and the number of paired ``runs``.
-        policy_runs, counterfactual_runs: the two ensembles (with their daily results), to
-            reuse in another comparison or to plot.
+        policy_runs: the policy's ensemble (with its daily results), to reuse in another
+            comparison or to plot.
+        counterfactual_runs: the counterfactual's ensemble, likewise.
     """
 
     policy: str
@@ -287,7 +289,11 @@ class PolicyEffect:
     def plot(self, outputs: Sequence[str] | None = None, ax: Axes | None = None) -> Figure:
         """Bar chart of the relative changes (% of the counterfactual mean), one bar per output,
         with the paired interval as an error bar. Outputs the counterfactual never has (such as
-        returns) have no relative change and are left out."""
+        returns) have no relative change and are left out.
+
+        Returns:
+            The figure drawn into (``ax``'s, or a new one).
+        """
         import matplotlib.pyplot as plt
 
         t = self.table.loc[list(outputs)] if outputs is not None else self.table
@@ -312,7 +318,12 @@ class PolicyEffect:
 
     def plot_weekly(self, column: str = "arrivals", ax: Axes | None = None) -> Figure:
         """Fan chart of ``column`` per week under the policy and the counterfactual: the mean
-        over runs and the band holding 90% of runs, with the window shaded."""
+        over runs and the band holding 90% of runs, with the window shaded.
+
+        Returns:
+            The figure drawn into (``ax``'s, or a new 10 by 4 inch one); the y axis is in
+            ``column``'s unit per week.
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -381,9 +392,21 @@ def policy_effect(policy: Any = "pilot_announced", counterfactual: Any = "no_pol
         progress: show progress bars.
         **overrides: registry parameters set on top of both scenarios.
 
+    Returns:
+        A :class:`PolicyEffect`. Its ``table`` has one row per output, totals over the window
+        in the output's ``unit`` (people for most; boats, EUR, days...): the two means, the mean
+        paired ``difference`` (policy minus counterfactual) with its ``low``/``high`` interval,
+        and the ``relative_change`` in % of the counterfactual mean.
+
     Raises:
         ParameterError: naming the culprit: an unknown scenario, output or parameter, a window
             outside the runs, or an ensemble that cannot be paired.
+
+    >>> import channelsim
+    >>> effect = channelsim.policy_effect("pilot_announced", n=10, seed=0)   # doctest: +SKIP
+    >>> effect.table.loc["arrivals", ["difference", "low", "high"]]          # doctest: +SKIP
+    >>> effect.change("arrivals")                                            # doctest: +SKIP
+    '−3.1% (90% interval −5.0% to −1.2%)'
     """
     n = _check_runs(n)
     level = _check_level(level)
@@ -500,7 +523,7 @@ def effect_drivers(parameters: Mapping[str, tuple[float, float]] | None = None, 
         parameters: ``{name: (low, high)}``; default :data:`DRIVER_RANGES` (behavioural
             assumptions and the pilot's capacities, with documented plausible ranges).
         output: the output whose effect is measured (see :data:`EFFECT_OUTPUTS`).
-        policy, counterfactual, n, seed, window, days, start, level, executor, **overrides:
+        policy, counterfactual, n, seed, window, days, start, level, executor, \\*\\*overrides:
             as for :func:`policy_effect` (scenarios, not ensembles: each setting is run afresh).
 
     Returns:
@@ -558,7 +581,14 @@ def plot_drivers(table: pd.DataFrame, relative: bool = False, ax: Axes | None = 
     """Tornado chart of :func:`effect_drivers`: for each parameter (largest swing on top), bars
     from the effect at the defaults to the effect at the low value (light) and at the high value
     (dark), each with its paired interval; the vertical line is the effect at the defaults.
-    ``relative=True`` draws % of the counterfactual mean instead of the output's unit."""
+    ``relative=True`` draws % of the counterfactual mean instead of the output's unit.
+
+    Returns:
+        The figure drawn into (``ax``'s, or a new one).
+
+    Raises:
+        ParameterError: ``table`` lacks the columns :func:`effect_drivers` returns.
+    """
     import matplotlib.pyplot as plt
 
     mid, lo, hi = (("relative_change", "relative_low", "relative_high") if relative

@@ -72,14 +72,17 @@ class Geography:
 
     @property
     def width(self) -> int:
+        """Cells from west to east (each :data:`CELL_KM` km wide)."""
         return self.kind.shape[0]
 
     @property
     def height(self) -> int:
+        """Cells from south to north (each :data:`CELL_KM` km high)."""
         return self.kind.shape[1]
 
     @property
     def n_points(self) -> int:
+        """Number of crossing points on the French coast (rows of :attr:`points`)."""
         return len(self.points)
 
     def cell_of(self, xy) -> tuple[int, int]:
@@ -103,7 +106,17 @@ class Geography:
 
 @functools.cache
 def geography() -> Geography:
-    """Read the geography data once per process."""
+    """The Channel's geography, read from ``channelsim/data`` once per process.
+
+    Returns:
+        The same immutable :class:`Geography` on every call (positions in km on the projected
+        plane, routes and distances in km).
+
+    >>> from channelsim.geography import geography
+    >>> geo = geography()
+    >>> geo.n_points == len(geo.points), geo.width * 4.0 >= 100   # the grid spans > 100 km
+    (True, True)
+    """
     pts = _read("crossing_points.csv")
     lands = _read("landing_sites.csv")
     coast = _read("coastlines.csv")

@@ -19,6 +19,8 @@ __all__ = ["overview", "MapView", "draw_map", "POLICY_COLUMNS"]
 
 #: Colours of the cell kinds: French land, UK land, French waters, UK waters, inshore band.
 KIND_COLOURS = ["#d9cdb4", "#cfd8c0", "#a9c8e8", "#8fb3dc", "#c3dbf0"]
+#: Result columns of the one-in-one-out pilot; :func:`overview` adds a panel for them when any is
+#: non-zero.
 POLICY_COLUMNS = ("returned", "admitted", "detained")
 
 
@@ -28,7 +30,22 @@ def _has_policy(daily: pd.DataFrame) -> bool:
 
 def overview(daily: pd.DataFrame, title: str | None = None, fig: Figure | None = None) -> Figure:
     """Weekly arrivals and boats, people per boat, deaths, and attempts against stops; a policy
-    panel (returns against admissions) is added when the run had any."""
+    panel (returns against admissions) is added when the run had any.
+
+    Args:
+        daily: one run's daily results, as returned by :func:`channelsim.simulate`.
+        title: a title above the panels.
+        fig: a figure to draw into (a new one of 11 inches by about 2.3 per panel if None).
+
+    Returns:
+        The matplotlib figure: four or five panels sharing a weekly time axis (people a week,
+        boats a week, people per boat, deaths a week).
+
+    >>> import channelsim
+    >>> from channelsim import plotting
+    >>> fig = plotting.overview(channelsim.simulate(days=60, seed=1))      # doctest: +SKIP
+    >>> fig.savefig("overview.png")                                     # doctest: +SKIP
+    """
     weekly = aggregate(daily, "week")
     policy = _has_policy(daily)
     n = 5 if policy else 4
@@ -148,7 +165,19 @@ class MapView:
 
 
 def draw_map(model, hour: float = 6.0, ax=None) -> Figure:
-    """A map of the Channel grid showing ``model`` at ``hour`` of its last simulated day."""
+    """A map of the Channel grid showing ``model`` at ``hour`` (0-24) of its last simulated day:
+    crossing points shaded by recent launches, boats at sea with their loads, French police
+    units and Border Force vessels, on axes in km.
+
+    Returns:
+        The figure drawn into (``ax``'s, or a new 7.5 by 7.5 inch one).
+
+    >>> import channelsim
+    >>> from channelsim import plotting
+    >>> model = channelsim.build_model(seed=1)                          # doctest: +SKIP
+    >>> model.run_for(30)                                               # doctest: +SKIP
+    >>> plotting.draw_map(model, hour=4.0).savefig("map.png")           # doctest: +SKIP
+    """
     if ax is None:
         fig, ax = plt.subplots(figsize=(7.5, 7.5), layout="constrained")
     view = MapView(ax)

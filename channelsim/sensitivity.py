@@ -214,6 +214,22 @@ def sobol(parameters: Sequence[str] | Mapping[str, Any], outputs: Sequence[str],
     ``second_order``). ``parameters`` lists registry names (whole registry range) or maps names
     to ``(low, high)``. ``scenario``, ``days``, ``start``, ``fixed``, ``executor``, ``progress``
     and ``out`` are as for :func:`channelsim.sweep`.
+
+    Returns:
+        A :class:`Sensitivity` with ``method="sobol"``: ``indices`` holds, per output and
+        parameter, the first-order ``S1`` and total ``ST`` indices (shares of the output's
+        variance, 0 to 1, no unit) with their ``level`` confidence half-widths; ``second_order``
+        the pairwise ``S2`` when asked for; ``noise`` how much of the variance is the model's
+        own noise between replicates.
+
+    Raises:
+        SpecError: ``samples`` is not a power of 2, a parameter or output is unknown, or an
+            output does not vary at all.
+
+    >>> from channelsim import sensitivity
+    >>> s = sensitivity.sobol(["officers_per_day", "boat_supply_per_day"], ["arrivals"],
+    ...                       samples=32, replicates=2, days=90)          # doctest: +SKIP
+    >>> s.ranking("arrivals")                                          # doctest: +SKIP
     """
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
@@ -259,6 +275,21 @@ def morris(parameters: Sequence[str] | Mapping[str, Any], outputs: Sequence[str]
     trajectory moves one parameter at a time on a grid of ``levels`` values across its range.
     ``mu_star`` and ``sigma`` are in the output's unit per whole range of the parameter.
     Other arguments are as for :func:`sobol`.
+
+    Returns:
+        A :class:`Sensitivity` with ``method="morris"``: ``indices`` holds, per output and
+        parameter, ``mu``, ``mu_star`` (mean absolute elementary effect) with its ``level``
+        confidence half-width ``mu_star_conf``, and ``sigma`` (spread of the effects: a large
+        ``sigma`` means interactions or non-linearity), all in the output's unit.
+
+    Raises:
+        SpecError: ``trajectories`` or ``levels`` is not a whole number of at least 2, ``levels``
+            is odd, or a parameter or output is unknown.
+
+    >>> from channelsim import sensitivity
+    >>> m = sensitivity.morris(["officers_per_day", "return_aversion"], ["arrivals"],
+    ...                        trajectories=6, replicates=2, days=90)     # doctest: +SKIP
+    >>> m.plot()                                                       # doctest: +SKIP
     """
     from SALib.analyze import morris as morris_analyze
     from SALib.sample import morris as morris_sample

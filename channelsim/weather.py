@@ -218,7 +218,10 @@ def load_weather_csv(path: str | pathlib.Path) -> pd.Series:
 
 def make_weather(weather: Any, params: Any, rng: np.random.Generator, start: dt.date) -> Weather:
     """A :class:`Weather` from ``None`` (seasonal model), a CSV path, a Series, a DataFrame
-    (``date`` and ``beaufort`` columns, or a date index and a ``beaufort`` column) or a Weather."""
+    (``date`` and ``beaufort`` columns, or a date index and a ``beaufort`` column) or a Weather.
+
+    ``params`` supplies the seasonal model's settings (``weather_*``), ``rng`` its random
+    draws and ``start`` its first day; a series is used as given (forces in Beaufort)."""
     if isinstance(weather, Weather):
         return weather
     if weather is None:
@@ -238,5 +241,6 @@ def make_weather(weather: Any, params: Any, rng: np.random.Generator, start: dt.
 
 
 def crossable_days(weather: Weather, start: dt.date, days: int) -> int:
-    """Number of crossable days among the ``days`` days from ``start`` (inclusive)."""
+    """Number of crossable days among the ``days`` days from ``start`` (inclusive): days whose
+    wind force rounds to less than :data:`UNCROSSABLE_BEAUFORT`, when boats can launch."""
     return sum(weather.crossable(start + _ONE_DAY * k) for k in range(days))
