@@ -16,8 +16,8 @@ an interrupted experiment resumes where it stopped.
 
 from .ensembles import HEADLINE_OUTPUTS, Comparison, Ensemble, compare, ensemble
 from .runner import RunFailureWarning
-from .runs import (InProcessExecutor, RunOutcome, RunTask, execute, open_executor, output_names,
-                   run_seed, run_task, run_totals)
+from .executors import InProcessExecutor, LocalPool, execute, open_executor
+from .runs import RunOutcome, RunTask, output_names, run_seed, run_task, run_totals
 from .store import ExperimentMismatch, RunStore
 from .sweeps import DESIGNS, Factor, SpecError, SweepResult, SweepSpec, sweep
 

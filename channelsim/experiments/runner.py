@@ -17,7 +17,8 @@ import pandas as pd
 
 from .. import scenarios
 from ..params import ParameterError, Params
-from .runs import ExperimentSetting, RunOutcome, RunTask, execute, run_seed
+from .executors import execute
+from .runs import ExperimentSetting, RunOutcome, RunTask, run_seed
 from .store import RunStore
 
 __all__ = ["run_experiment", "ExperimentRuns", "RunFailureWarning"]
