@@ -15,15 +15,17 @@ an interrupted experiment resumes where it stopped.
 """
 
 from .ensembles import HEADLINE_OUTPUTS, Comparison, Ensemble, compare, ensemble
-from .runner import RunFailureWarning
+from .guard import MainGuardWarning
+from .runner import ExperimentFailed, RunFailureWarning
 from .executors import InProcessExecutor, LocalPool, execute, open_executor
 from .runs import RunOutcome, RunTask, output_names, run_seed, run_task, run_totals
-from .store import ExperimentMismatch, RunStore
+from .store import ExperimentLocked, ExperimentMismatch, RunStore, StoreError
 from .sweeps import DESIGNS, Factor, SpecError, SweepResult, SweepSpec, sweep
 
 __all__ = [
     "ensemble", "Ensemble", "compare", "Comparison", "sweep", "SweepSpec", "SweepResult",
     "Factor", "SpecError", "DESIGNS", "HEADLINE_OUTPUTS", "run_task", "run_totals", "run_seed",
     "output_names", "RunTask", "RunOutcome", "execute", "InProcessExecutor", "open_executor", "RunStore",
-    "ExperimentMismatch", "RunFailureWarning",
+    "ExperimentMismatch", "RunFailureWarning", "ExperimentFailed", "StoreError", "ExperimentLocked",
+    "MainGuardWarning", "LocalPool",
 ]

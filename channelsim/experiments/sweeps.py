@@ -396,7 +396,8 @@ class SweepResult:
 
 def sweep(spec: SweepSpec | Mapping[str, Any] | Sequence[str] | str | os.PathLike, *,
           executor: Any = None, progress: bool = True, out: str | os.PathLike | None = None,
-          format: Literal["parquet", "csv"] = "parquet", **fields: Any) -> SweepResult:
+          format: Literal["parquet", "csv"] = "parquet", crashed: Literal["skip", "retry"] = "skip",
+          allow_version_change: bool = False, allow_large: bool = False, **fields: Any) -> SweepResult:
     """Run a sweep and collect one row per run.
 
     ``spec`` is a :class:`SweepSpec`, a path to its TOML file, or the ``parameters`` table with
@@ -405,7 +406,8 @@ def sweep(spec: SweepSpec | Mapping[str, Any] | Sequence[str] | str | os.PathLik
         sweep({"officers_per_day": (400, 2000), "bf_vessels": [2, 4, 8]}, levels=5, replicates=3)
         sweep(["officers_per_day", "stop_effectiveness"], design="lhs", samples=64, days=180)
 
-    ``executor``, ``progress``, ``out`` and ``format`` are as for :func:`channelsim.ensemble`:
+    ``executor``, ``progress``, ``out``, ``format``, ``crashed``, ``allow_version_change`` and
+    ``allow_large`` are as for :func:`channelsim.ensemble`:
     with ``out``, each run is written as it finishes and a sweep started again with the same
     specification skips the runs already there (adding replicates reuses the finished ones).
     """
@@ -433,7 +435,8 @@ def sweep(spec: SweepSpec | Mapping[str, Any] | Sequence[str] | str | os.PathLik
     runs = run_experiment(point_dicts, setting=setting, replicates=spec.replicates, seed=spec.seed,
                           identity=identity, common_random_numbers=spec.common_random_numbers,
                           executor=executor, progress=progress, out=out, format=format,
-                          desc=f"sweep ({spec.design}, {len(points)} points)")
+                          desc=f"sweep ({spec.design}, {len(points)} points)", crashed=crashed,
+                          allow_version_change=allow_version_change, allow_large=allow_large)
     summary = runs.summary.drop(columns=list(spec.fixed), errors="ignore")
     if spec.outputs is not None and len(summary):
         keep = ["point", "replicate", "seed", *[f.name for f in spec.parameters], *spec.outputs]
