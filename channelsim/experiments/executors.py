@@ -327,21 +327,29 @@ class _Feeder:
     def _next(self) -> RunTask | None:
         return self.again.popleft() if self.again else next(self.tasks, None)
 
-    def _fill(self) -> None:
+    def _fill(self) -> bool:
+        """Submit runs up to the limit; False if the pool turned out to be broken."""
         while len(self.inflight) < self.limit:
             task = self._next()
             if task is None:
-                return
-            if isinstance(self.pool, LocalPool):
-                future = self.pool.submit(_run_announced, self.work, task)
-            else:
-                future = self.pool.submit(self.work, task)
+                return True
+            try:
+                if isinstance(self.pool, LocalPool):
+                    future = self.pool.submit(_run_announced, self.work, task)
+                else:
+                    future = self.pool.submit(self.work, task)
+            except BrokenProcessPool:  # a worker died since the last look
+                self.again.appendleft(task)
+                return False
             self.inflight[future] = task
+        return True
 
     def run(self) -> None:
         try:
             while True:
-                self._fill()
+                if not self._fill():
+                    self._recover([])
+                    continue
                 if not self.inflight:
                     return
                 finished, _ = cf.wait(self.inflight, return_when=cf.FIRST_COMPLETED)

@@ -30,7 +30,7 @@ from ..results import LEVELS, RATIOS, summary
 from ..simulation import simulate
 
 __all__ = [
-    "RunTask", "RunOutcome", "run_task", "run_totals", "output_names", "check_outputs", "run_seed", "check_seed",
+    "RunTask", "RunOutcome", "run_task", "run_totals", "output_names", "daily_names", "check_outputs", "run_seed", "check_seed",
     "ExperimentSetting", "resolve_setting",
 ]
 
@@ -152,6 +152,12 @@ def run_totals(daily: pd.DataFrame) -> dict[str, float]:
 def output_names() -> tuple[str, ...]:
     """Names of a run's totals (:func:`run_totals`), in order."""
     return tuple(run_totals(simulate(days=1, seed=0)))
+
+
+@functools.cache
+def daily_names() -> tuple[str, ...]:
+    """Names of the columns of a run's daily table, in order."""
+    return tuple(simulate(days=1, seed=0).columns)
 
 
 def check_outputs(outputs: Any, where: str = "") -> tuple[str, ...] | None:
