@@ -138,6 +138,16 @@ def test_sweep_with_a_failing_run_exits_1_and_keeps_the_rest(tmp_path, capsys, m
     (["ensemble", "--days", "5", "--workers", "2", "--scheduler", "tcp://x:1"], "not both"),
     (["sweep", "missing.toml"], "missing.toml: cannot read the sweep specification"),
     (["frobnicate"], "argument COMMAND: invalid choice: 'frobnicate'"),
+    (["run", "--days", "5", "--set", "params=1"], "--set params=1: unknown parameter 'params'"),
+    (["run", "--days", "5", "--set", "seed=5"], "--set seed=...: seed is not a model parameter: use --seed"),
+    (["ensemble", "--days", "5", "--set", "days=5"], "days is not a model parameter: use --days"),
+    (["run", "--days", "5", "--set", "weather=gales.csv"], "--set weather='gales.csv': unknown parameter 'weather'"),
+    (["run", "--days", "5", "--set", "bf_vessels=2", "--set", "bf_vessels=3"],
+     "--set bf_vessels is given twice (2 and 3): expected each parameter once"),
+    (["ensemble", "-n", "2", "--days", "5", "--column", "nosuch"],
+     "--column 'nosuch' is not a daily result: expected one of arrivals, "),
+    (["ensemble", "-n", "1000000", "--days", "1"], "1,000,000 runs is more than 100,000"),
+    (["ensemble", "-n", "20000", "--days", "1"], "20,000 runs keeping their daily tables would take about"),
 ])
 def test_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -145,6 +155,16 @@ def test_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, capsys, monke
     err = _errors(capsys)
     assert len(err) == 1 and err[0].startswith("channelsim: error: ")
     assert message in err[0]
+
+
+def test_bad_input_is_refused_before_any_run(tmp_path, capsys, monkeypatch):
+    calls = []
+    runs_module.daily_names()  # the column names, known before simulate is replaced
+    monkeypatch.setattr(runs_module, "simulate", lambda *a, **k: calls.append(k))
+    argv = ["ensemble", "-n", "3", "--days", "5", "--out", str(tmp_path / "e"), "--workers", "1"]
+    assert main(argv + ["--column", "nosuch"]) == 2
+    assert main(argv + ["--set", "weather=x"]) == 2
+    assert calls == [] and not (tmp_path / "e").exists()
 
 
 def _exit_status(argv: list[str]) -> int:

@@ -332,7 +332,7 @@ def test_absurd_sizes_are_refused_up_front_with_the_size():
     with pytest.raises(ParameterError, match=r"1,000,000 runs is more than 100,000.*allow_large=True"):
         ex.ensemble(None, 1_000_000, **FAST)
     with pytest.raises(ParameterError, match=r"20,000 runs keeping their daily tables would take about "
-                                             r"0\.1 GB and 20,000 files in .*daily.*keep_daily=False"):
+                                             r"72 MB and 20,000 files in .*daily.*keep_daily=False"):
         ex.ensemble(None, 20_000, out="somewhere", **FAST)
     runner.check_size(20_000, days=DAYS, keep_daily=True, out="x", allow_large=True)  # confirmed
     runner.check_size(20_000, days=DAYS, keep_daily=False, out="x", allow_large=False)

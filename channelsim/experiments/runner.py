@@ -82,10 +82,11 @@ def check_size(runs: int, *, days: int, keep_daily: bool, out: Any, allow_large:
                              f"or more a run that is days of computing, and the table of totals "
                              f"alone is held in memory; {advice}")
     if keep_daily and runs > LARGE_FILES:
-        size = runs * days * DAILY_BYTES / 1e9
+        size = runs * days * DAILY_BYTES
+        size_text = f"{size / 1e9:,.1f} GB" if size >= 1e9 else f"{size / 1e6:,.0f} MB"
         where = f" and {runs:,} files in {out}/daily" if out is not None else " in memory"
         raise ParameterError(f"{runs:,} runs keeping their daily tables would take about "
-                             f"{size:,.1f} GB{where}; {advice}, or keep_daily=False")
+                             f"{size_text}{where}; {advice}, or keep_daily=False")
 
 
 def _check_choice(value: Any, name: str, choices: Sequence[str]) -> str:
