@@ -23,6 +23,7 @@ import numbers
 import os
 import signal
 import threading
+import time
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator
 
@@ -319,6 +320,7 @@ class _Feeder:
                  deliver: Callable[[RunOutcome], None], work: Work) -> None:
         self.pool, self.tasks, self.deliver, self.work = pool, tasks, deliver, work
         self.limit = 2 * _capacity(pool)
+        self.sized = time.monotonic()  # when the limit was set (a cluster may grow or shrink)
         self.again: collections.deque[RunTask] = collections.deque()  # to submit before new ones
         self.inflight: dict[cf.Future, RunTask] = {}
         self.own: LocalPool | None = None  # a replacement for a broken pool we were lent
@@ -329,6 +331,8 @@ class _Feeder:
 
     def _fill(self) -> bool:
         """Submit runs up to the limit; False if the pool turned out to be broken."""
+        if not isinstance(self.pool, LocalPool) and time.monotonic() - self.sized > 5:
+            self.limit, self.sized = 2 * _capacity(self.pool), time.monotonic()
         while len(self.inflight) < self.limit:
             task = self._next()
             if task is None:

@@ -27,7 +27,6 @@ the file and what to do about it.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import io
 import json
 import os
@@ -39,6 +38,12 @@ from typing import Any, Iterable, Literal
 import pandas as pd
 
 from ..params import ParameterError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+    import msvcrt
 
 __all__ = ["RunStore", "StoreError", "ExperimentMismatch", "ExperimentLocked", "FORMATS"]
 
@@ -389,7 +394,11 @@ def _take_lock(folder: Path) -> Any:
     path = folder / ".lock"
     handle = open(path, "a+", encoding="utf-8")
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        else:  # pragma: no cover - Windows: lock the first byte
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
     except OSError:
         handle.seek(0)
         holder = handle.read().strip() or "a process that has not said who it is"
