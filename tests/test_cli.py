@@ -159,12 +159,23 @@ def test_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, capsys, monke
 
 def test_bad_input_is_refused_before_any_run(tmp_path, capsys, monkeypatch):
     calls = []
-    runs_module.daily_names()  # the column names, known before simulate is replaced
     monkeypatch.setattr(runs_module, "simulate", lambda *a, **k: calls.append(k))
     argv = ["ensemble", "-n", "3", "--days", "5", "--out", str(tmp_path / "e"), "--workers", "1"]
     assert main(argv + ["--column", "nosuch"]) == 2
     assert main(argv + ["--set", "weather=x"]) == 2
     assert calls == [] and not (tmp_path / "e").exists()
+
+
+def test_an_ensemble_whose_runs_all_fail_exits_1_with_the_first_traceback(tmp_path, capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("engine seized")
+
+    monkeypatch.setattr(runs_module, "simulate", broken)
+    argv = ["ensemble", "-n", "2", "--days", "5", "--out", str(tmp_path / "e"), "--workers", "1", "--quiet"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("channelsim: error: all 2 runs failed (details in .failures and in ")
+    assert "failed with RuntimeError: engine seized:\nTraceback" in err and "in broken" in err
 
 
 def _exit_status(argv: list[str]) -> int:

@@ -156,8 +156,11 @@ class LocalPool(cf.Executor):
         send.close()
         try:
             outcome = receive.recv()
-        except EOFError:
+        except EOFError:  # the process died before sending its outcome
             outcome = None
+        except BaseException:  # interrupted: the run is abandoned, as on the pool
+            process.terminate()
+            raise
         finally:
             receive.close()
             process.join()
