@@ -1,7 +1,7 @@
 """Experiments under what clusters do to jobs' processes: workers that die, SIGTERM and kill -9,
-a million runs, scripts without a main guard, and runs that all fail. Each fault is injected
-deterministically (no timing race decides a result). The store's faults are in
-test_store_faults.py."""
+and a million runs. Each fault is injected deterministically (no timing race decides a
+result). The store's faults are in test_store_faults.py, research code's in
+test_research_code.py."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ import pytest
 
 from channelsim import experiments as ex
 from channelsim.experiments import runner
-from channelsim.experiments.executors import execute
+from channelsim.experiments import executors
+from channelsim.experiments.executors import describe_exit, execute
 from channelsim.experiments.runs import RunOutcome, RunTask, resolve_setting, run_task_capturing_errors
 from channelsim.params import ParameterError
 
@@ -77,6 +78,21 @@ def test_a_dying_worker_costs_one_run_and_a_resume_skips_or_retries_it(tmp_path)
     retried = _experiment(out, counted, "inprocess", crashed="retry")
     assert calls == [(0, 3)] and retried.failures.empty
     pd.testing.assert_frame_equal(retried.summary, reference.summary, check_dtype=False)
+
+
+def test_a_lent_process_pool_that_breaks_is_replaced_for_the_rest():
+    import concurrent.futures as cf
+
+    tasks = [RunTask(0, r, r, {}, DAYS, dt.date(2024, 1, 1)) for r in range(6)]
+    outcomes = []
+    context = executors._process_context()  # the fork server with the model preloaded
+    with cf.ProcessPoolExecutor(2, mp_context=context) as lent:
+        execute(tasks, lent, on_outcome=outcomes.append, progress=False, work=crash_in_worker_on_replicate_3)
+    assert sorted(o.replicate for o in outcomes) == list(range(6))
+    failed = [o for o in outcomes if o.error is not None]
+    assert [(o.replicate, o.exitcode) for o in failed] == [(3, 7)]
+    assert "(exit code 7)" in failed[0].error
+    assert describe_exit(-9) == "signal SIGKILL (9)" and describe_exit(-11) == "signal SIGSEGV (11)"
 
 
 def test_bad_crashed_choice_is_refused():
@@ -206,60 +222,3 @@ def test_a_million_runs_start_at_once_when_allowed(monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         _experiment(None, stop_after_two, "inprocess", replicates=10**8, allow_large=True)
     assert seen == [(0, 0), (0, 1)] and time.monotonic() - started < 5
-
-
-# ------------------------------------------------------------------ research code fails loudly
-def test_an_ensemble_whose_runs_all_fail_raises_with_the_first_traceback(monkeypatch):
-    from channelsim.experiments import runs as runs_module
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("boat supply exhausted")
-
-    monkeypatch.setattr(runs_module, "simulate", broken)
-    with pytest.raises(ex.ExperimentFailed, match=r"(?s)all 3 runs failed .*The first, point 0, replicate 0 "
-                                                  r"\(no parameters changed\), failed with RuntimeError: boat "
-                                                  r"supply exhausted:\nTraceback.*in broken"):
-        ex.ensemble(None, 3, **FAST)
-
-
-def _script(tmp_path: Path, body: str) -> subprocess.CompletedProcess:
-    script = tmp_path / "study.py"
-    script.write_text(textwrap.dedent(body))
-    return subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
-
-
-def test_a_script_without_main_guard_runs_and_says_where_the_guard_goes(tmp_path):
-    done = _script(tmp_path, """
-        import channelsim
-
-        base = channelsim.ensemble(None, 2, days=5, seed=0, progress=False)
-        print("runs", len(base.summary))
-    """)
-    assert done.returncode == 0, done.stderr
-    assert "runs 2" in done.stdout
-    assert f"{tmp_path / 'study.py'}, line 4: this experiment is started outside " \
-           "`if __name__ == \"__main__\":`" in done.stderr
-
-
-def test_workers_asked_for_without_main_guard_are_refused_naming_the_line(tmp_path):
-    done = _script(tmp_path, """
-        import channelsim
-        from channelsim.experiments import guard
-        try:
-            channelsim.ensemble(None, 2, days=5, seed=0, progress=False, executor=2)
-        except channelsim.params.ParameterError as err:
-            print("refused:", err)
-
-        def main():
-            print("default:", guard.default_executor())
-
-        if __name__ == "__main__":
-            main()
-    """)
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
-    assert lines[0] == (f"refused: executor=2 starts worker processes, which import the main script "
-                        f"again: {tmp_path / 'study.py'}, line 5 starts the experiment outside "
-                        "`if __name__ == \"__main__\":`. Move it under that guard, or use executor='inprocess'")
-    assert lines[1] == "default: processes"  # under the guard: worker processes

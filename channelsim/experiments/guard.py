@@ -72,6 +72,8 @@ def _main_module_frame() -> FrameType | None:
 def unguarded_call() -> Place | None:
     """Where the main script starts this call outside ``if __name__ == "__main__":``, if it does
     (None in notebooks, the interactive interpreter, the command line and guarded scripts)."""
+    if getattr(sys.modules.get("__main__"), "__file__", None) is None:
+        return None  # a notebook, the interactive interpreter, python -c: nothing to re-run
     frame = _main_module_frame()
     if frame is None:
         return None
