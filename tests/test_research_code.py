@@ -73,3 +73,16 @@ def test_workers_asked_for_without_main_guard_are_refused_naming_the_line(tmp_pa
                         f"again: {tmp_path / 'study.py'}, line 5 starts the experiment outside "
                         "`if __name__ == \"__main__\":`. Move it under that guard, or use executor='inprocess'")
     assert lines[1] == "default: processes"  # under the guard: worker processes
+
+
+def test_a_package_run_with_python_m_may_start_workers_from_its_top_level(tmp_path):
+    # workers never run a package's __main__ again, so the command line needs no guard
+    (tmp_path / "study").mkdir()
+    (tmp_path / "study" / "__init__.py").write_text("")
+    (tmp_path / "study" / "__main__.py").write_text(
+        "import warnings\nwarnings.simplefilter('error')\nfrom channelsim.experiments import guard\n"
+        "print(guard.default_executor())\n")
+    done = subprocess.run([sys.executable, "-m", "study"], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "processes"

@@ -72,8 +72,12 @@ def _main_module_frame() -> FrameType | None:
 def unguarded_call() -> Place | None:
     """Where the main script starts this call outside ``if __name__ == "__main__":``, if it does
     (None in notebooks, the interactive interpreter, the command line and guarded scripts)."""
-    if getattr(sys.modules.get("__main__"), "__file__", None) is None:
+    main = sys.modules.get("__main__")
+    if getattr(main, "__file__", None) is None:
         return None  # a notebook, the interactive interpreter, python -c: nothing to re-run
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and spec.name.endswith("__main__"):
+        return None  # python -m package: workers do not run a package's __main__ again
     frame = _main_module_frame()
     if frame is None:
         return None
