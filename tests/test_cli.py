@@ -39,6 +39,12 @@ def test_scenarios_and_bad_input_as_a_real_process(tmp_path):
     assert [line.split()[0] for line in lines] == scenarios.names()
     assert lines[0].split(None, 1)[1] == scenarios.get(scenarios.names()[0]).description
 
+    two = subprocess.run([sys.executable, "-m", "channelsim", "ensemble", "-n", "2", "--days", "5",
+                          "--workers", "2", "--quiet", "--out", str(tmp_path / "two")],
+                         capture_output=True, text=True, timeout=300)
+    assert two.returncode == 0, two.stderr  # worker processes from the command line: no guard needed
+    assert len(pd.read_csv(tmp_path / "two" / "summary.csv")) == 2
+
     bad = subprocess.run([sys.executable, "-m", "channelsim", "ensemble", "--scenario", "pilot",
                           "-n", "2", "--days", "5", "--out", str(tmp_path / "x")],
                          capture_output=True, text=True, timeout=120)
