@@ -192,3 +192,15 @@ def test_absurd_sizes_are_refused_up_front_with_the_size():
         ex.ensemble(None, 20_000, out="somewhere", **FAST)
     runner.check_size(20_000, days=DAYS, keep_daily=True, out="x", allow_large=True)  # confirmed
     runner.check_size(20_000, days=DAYS, keep_daily=False, out="x", allow_large=False)
+
+
+def test_a_file_system_without_locks_is_named(tmp_path, monkeypatch):
+    import errno
+
+    def no_locks(*args):
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    monkeypatch.setattr(store_module.fcntl, "flock", no_locks)
+    with pytest.raises(ex.StoreError, match=rf"{tmp_path / 'e' / '.lock'}: cannot lock the folder for "
+                                            r"this experiment \(No locks available\).*choose a local folder"):
+        ex.ensemble(None, 2, out=tmp_path / "e", **FAST)

@@ -392,20 +392,28 @@ def _take_lock(folder: Path) -> Any:
     """An exclusive lock on ``folder/.lock``, held while the returned file is open; refused at
     once (:class:`ExperimentLocked`, naming the holder) if another process holds it."""
     path = folder / ".lock"
-    handle = open(path, "a+", encoding="utf-8")
+    try:
+        handle = open(path, "a+", encoding="utf-8")
+    except OSError as err:
+        raise StoreError(f"{path}: cannot create the writer's lock ({err.strerror}): expected a "
+                         "folder this process can write to") from None
     try:
         if fcntl is not None:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         else:  # pragma: no cover - Windows: lock the first byte
             handle.seek(0)
             msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-    except OSError:
+    except (BlockingIOError, PermissionError):  # held by another process
         handle.seek(0)
         holder = handle.read().strip() or "a process that has not said who it is"
         handle.close()
         raise ExperimentLocked(
             f"{folder} is being written by another experiment ({holder}): one writer per folder. "
             "Wait for it to finish, stop it, or choose another folder") from None
+    except OSError as err:  # e.g. a network file system without locks
+        handle.close()
+        raise StoreError(f"{path}: cannot lock the folder for this experiment ({err.strerror}): "
+                         "expected a file system with file locks; choose a local folder") from None
     handle.seek(0)
     handle.truncate()
     handle.write(f"pid {os.getpid()} on {socket.gethostname()}, since "
