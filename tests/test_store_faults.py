@@ -67,6 +67,19 @@ def test_rows_of_another_experiment_are_refused_by_name(tmp_path):
         ex.ensemble(None, 2, seed=1, out=b, **FAST)
 
 
+def test_a_daily_table_of_another_experiment_is_refused_by_name(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    first = ex.ensemble(None, 2, seed=1, out=a, **FAST)
+    ex.ensemble(None, 2, seed=1, out=b, **FAST)
+    stray = a / "daily" / "point-0-replicate-1.parquet"
+    target = b / "daily" / "point-0-replicate-1.parquet"
+    target.write_bytes(stray.read_bytes())
+    with pytest.raises(ex.StoreError, match=rf"{target}: the daily table of experiment '[0-9a-f]{{32}}', "
+                                            r"not of this folder's"):
+        ex.ensemble(None, 2, seed=1, out=b, **FAST)
+    assert first.daily.attrs == {}  # the tag stays in the file
+
+
 def test_the_record_holds_version_and_every_parameter_and_a_version_change_is_refused(tmp_path):
     out = tmp_path / "ens"
     first = ex.ensemble(None, 2, seed=1, out=out, officers_per_day=900, **FAST)

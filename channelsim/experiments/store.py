@@ -277,8 +277,10 @@ class RunStore:
             tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
             if self.format == "csv":
                 daily.to_csv(tmp)
-            else:
-                daily.to_parquet(tmp)
+            else:  # tagged with the experiment's id, in the file's metadata
+                tagged = daily.copy(deep=False)
+                tagged.attrs = {**daily.attrs, ID: self.id} if self.id is not None else dict(daily.attrs)
+                tagged.to_parquet(tmp)
             os.replace(tmp, path)
         frame = pd.DataFrame([{**row, ID: self.id}] if self.id is not None else [row])
         if self.format == "csv":
@@ -318,6 +320,10 @@ class RunStore:
             raise StoreError(f"{path}: unreadable daily table ({type(err).__name__}: "
                              f"{' '.join(str(err).split())}); {advice}") from None
         self._check_daily(frame, path, advice)
+        tag = frame.attrs.pop(ID, None)
+        if self.id is not None and tag is not None and tag != self.id:
+            raise StoreError(f"{path}: the daily table of experiment {tag!r}, not of this folder's "
+                             f"{self.id!r} (see experiment.json); {advice}")
         return frame
 
     def _check_daily(self, frame: pd.DataFrame, path: Path, advice: str) -> None:
