@@ -5,7 +5,11 @@
     channelsim sweep sweep.toml --out out/sweep          # run it again to resume
     channelsim scenarios
 
-Bad input gets one line on stderr (``channelsim: error: ...``) and exit status 2.
+Bad input gets one line on stderr (``channelsim: error: ...``) and exit status 2, before any
+run starts. Ctrl-C (status 130) and SIGTERM from a batch system (status 143) stop an experiment
+keeping every finished run: the same command resumes it. ``--retry-crashed`` runs again the runs
+that killed their worker process, ``--allow-large`` confirms a very large experiment, and
+``--allow-version-change`` resumes a folder written by another version of channelsim.
 """
 
 from __future__ import annotations

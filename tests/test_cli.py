@@ -184,6 +184,17 @@ def test_an_ensemble_whose_runs_all_fail_exits_1_with_the_first_traceback(tmp_pa
     assert "failed with RuntimeError: engine seized:\nTraceback" in err and "in broken" in err
 
 
+def test_resilience_options_reach_the_experiment():
+    from channelsim.cli import _resilience, build_parser
+
+    parse = build_parser().parse_args
+    assert _resilience(parse(["ensemble"])) == {"crashed": "skip", "allow_large": False,
+                                                "allow_version_change": False}
+    assert _resilience(parse(["sweep", "s.toml", "--retry-crashed", "--allow-large",
+                              "--allow-version-change"])) == {
+        "crashed": "retry", "allow_large": True, "allow_version_change": True}
+
+
 def _exit_status(argv: list[str]) -> int:
     """``main``'s return value, or the status argparse exits with."""
     try:
