@@ -266,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .experiments.executors import WorkersFailed
     from .experiments.runner import ExperimentFailed
 
     parser = build_parser()
@@ -278,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         by = f" ({err})" if str(err) else ""
         print(f"\nchannelsim: interrupted{by}{kept}", file=sys.stderr)
         return 143 if "SIGTERM" in str(err) else 130
-    except ExperimentFailed as err:
+    except (ExperimentFailed, WorkersFailed) as err:
         print(f"channelsim: error: {err}", file=sys.stderr)  # with the first run's traceback
         return 1
     except ImportError as err:

@@ -95,6 +95,25 @@ def test_a_lent_process_pool_that_breaks_is_replaced_for_the_rest():
     assert describe_exit(-9) == "signal SIGKILL (9)" and describe_exit(-11) == "signal SIGSEGV (11)"
 
 
+def test_workers_that_cannot_start_stop_the_experiment_instead_of_looping():
+    import types
+
+    def work(task: RunTask) -> RunOutcome:  # importable here only: workers die taking it
+        return slow_totals(task)
+
+    module = types.ModuleType("channelsim_missing_in_workers")
+    module.work = work
+    work.__module__, work.__qualname__ = module.__name__, "work"
+    sys.modules[module.__name__] = module
+    try:
+        tasks = [RunTask(0, r, r, {}, 1, dt.date(2024, 1, 1)) for r in range(4)]
+        with pytest.raises(executors.WorkersFailed, match=r"worker processes die before they start a run: .*"
+                                                          r"point 0, replicate \d alone died with exit code 1"):
+            execute(tasks, 2, on_outcome=lambda o: None, progress=False, work=work)
+    finally:
+        del sys.modules[module.__name__]
+
+
 def test_bad_crashed_choice_is_refused():
     with pytest.raises(ParameterError, match=r"crashed='again' is invalid: expected one of 'skip', 'retry'"):
         ex.ensemble(None, 2, crashed="again", **FAST)

@@ -24,7 +24,7 @@ every finished run.
 from .ensembles import HEADLINE_OUTPUTS, Comparison, Ensemble, compare, ensemble
 from .guard import MainGuardWarning
 from .runner import ExperimentFailed, RunFailureWarning
-from .executors import InProcessExecutor, LocalPool, execute, open_executor
+from .executors import InProcessExecutor, LocalPool, WorkersFailed, execute, open_executor
 from .runs import RunOutcome, RunTask, output_names, run_seed, run_task, run_totals
 from .store import ExperimentLocked, ExperimentMismatch, RunStore, StoreError
 from .sweeps import DESIGNS, Factor, SpecError, SweepResult, SweepSpec, sweep
@@ -34,5 +34,5 @@ __all__ = [
     "Factor", "SpecError", "DESIGNS", "HEADLINE_OUTPUTS", "run_task", "run_totals", "run_seed",
     "output_names", "RunTask", "RunOutcome", "execute", "InProcessExecutor", "open_executor", "RunStore",
     "ExperimentMismatch", "RunFailureWarning", "ExperimentFailed", "StoreError", "ExperimentLocked",
-    "MainGuardWarning", "LocalPool",
+    "MainGuardWarning", "LocalPool", "WorkersFailed",
 ]

@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterable, Iterator
 from ..params import ParameterError
 from .runs import RunOutcome, RunTask, _failed, run_task_capturing_errors
 
-__all__ = ["InProcessExecutor", "LocalPool", "open_executor", "execute", "describe_exit"]
+__all__ = ["InProcessExecutor", "LocalPool", "open_executor", "execute", "describe_exit", "WorkersFailed"]
 
 
 class InProcessExecutor(cf.Executor):
@@ -90,6 +90,10 @@ def _run_alone(work: Work, task: RunTask, lifeline: Any, result: Any) -> None:
     _worker_init(lifeline, None)
     result.send(work(task))
     result.close()
+
+
+class WorkersFailed(RuntimeError):
+    """Local worker processes die before they can start a run (a broken environment)."""
 
 
 def describe_exit(code: int | None) -> str:
@@ -328,6 +332,7 @@ class _Feeder:
         self.inflight: dict[cf.Future, RunTask] = {}
         self.own: LocalPool | None = None  # a replacement for a broken pool we were lent
         self.started: set[tuple[int, int]] = set()  # runs a worker announced, not yet back
+        self.fruitless = 0  # pool breaks in a row with no run started
 
     def _next(self) -> RunTask | None:
         return self.again.popleft() if self.again else next(self.tasks, None)
@@ -395,6 +400,7 @@ class _Feeder:
             except Exception as err:  # noqa: BLE001 - the result could not come back
                 outcome = _failed(task, err)
             self.started.discard(task.key)
+            self.fruitless = 0
             self.deliver(outcome)
         return [] if final else broken
 
@@ -412,8 +418,25 @@ class _Feeder:
             started = self.started
             pool.rebuild()
         self.started = set()
-        for task in broken:
-            if task.key in started:
-                self.deliver(pool.run_alone(task, self.work))
-            else:
-                self.again.append(task)
+        suspects = [task for task in broken if task.key in started]
+        self.again.extend(task for task in broken if task.key not in started)
+        self.fruitless = 0 if suspects else self.fruitless + 1
+        if self.fruitless >= 2 and self.again:  # workers die before any run starts
+            self._give_up_if_workers_cannot_start(self.again.popleft())
+        for task in suspects:
+            self.deliver(pool.run_alone(task, self.work))
+
+    def _give_up_if_workers_cannot_start(self, task: RunTask) -> None:
+        """Run ``task`` alone; if its process dies too, no worker can start: stop, rather than
+        rebuild the pool for ever."""
+        assert isinstance(self.pool, LocalPool)
+        outcome = self.pool.run_alone(task, self.work)
+        if outcome.exitcode is None:
+            self.fruitless = 0
+            self.deliver(outcome)
+            return
+        raise WorkersFailed(
+            f"worker processes die before they start a run: the pool broke twice with no run "
+            f"started, and a process running point {task.point}, replicate {task.replicate} "
+            f"alone died with {describe_exit(outcome.exitcode)} (their error output is above). "
+            "Finished runs are kept; try executor='inprocess' to see the error here")
