@@ -5,7 +5,11 @@
     channelsim sweep sweep.toml --out out/sweep          # run it again to resume
     channelsim scenarios
 
-Bad input gets one line on stderr (``channelsim: error: ...``) and exit status 2.
+Bad input gets one line on stderr (``channelsim: error: ...``) and exit status 2, before any
+run starts. Ctrl-C (status 130) and SIGTERM from a batch system (status 143) stop an experiment
+keeping every finished run: the same command resumes it. ``--retry-crashed`` runs again the runs
+that killed their worker process, ``--allow-large`` confirms a very large experiment, and
+``--allow-version-change`` resumes a folder written by another version of channelsim.
 """
 
 from __future__ import annotations
@@ -43,6 +47,39 @@ def _setting(text: str) -> tuple[str, Any]:
     return name.strip(), value
 
 
+_OPTIONS = {"seed": "--seed", "days": "--days", "start": "--start", "scenario": "--scenario",
+            "n": "-n/--runs", "runs": "-n/--runs", "executor": "--workers or --scheduler",
+            "out": "--out", "format": "--format"}
+
+
+def _overrides(settings: list[tuple[str, Any]] | None) -> dict[str, Any]:
+    """The ``--set`` pairs as registry parameters, each name and value checked before anything
+    runs: an error names the setting that is wrong."""
+    from .params import ParameterError, check_value, spec
+
+    overrides: dict[str, Any] = {}
+    for name, value in settings or []:
+        if name in _OPTIONS:
+            raise CliError(f"--set {name}=...: {name} is not a model parameter: use {_OPTIONS[name]}")
+        if name in overrides:
+            raise CliError(f"--set {name} is given twice ({overrides[name]!r} and {value!r}): "
+                           "expected each parameter once")
+        try:
+            spec(name)
+            overrides[name] = check_value(name, value)
+        except ParameterError as err:
+            raise CliError(f"--set {name}={value!r}: {err}") from None
+    return overrides
+
+
+def _check_column(column: str) -> str:
+    from .experiments.runs import daily_names
+
+    if column not in daily_names():
+        raise CliError(f"--column {column!r} is not a daily result: expected one of " + ", ".join(daily_names()))
+    return column
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -51,6 +88,11 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is invalid: expected a whole number >= 1")
     return value
+
+
+def _resilience(args: argparse.Namespace) -> dict[str, Any]:
+    return {"crashed": "retry" if args.retry_crashed else "skip", "allow_large": args.allow_large,
+            "allow_version_change": args.allow_version_change}
 
 
 def _executor(args: argparse.Namespace) -> Any:
@@ -91,7 +133,7 @@ def _run(args: argparse.Namespace) -> int:
     from .simulation import simulate
 
     daily = simulate(args.scenario, days=args.days, start=args.start, seed=args.seed,
-                     **dict(args.set or []))
+                     **_overrides(args.set))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     daily.to_csv(out / "daily.csv")
@@ -111,16 +153,17 @@ def _ensemble(args: argparse.Namespace) -> int:
     from .experiments import HEADLINE_OUTPUTS, RunFailureWarning, ensemble
 
     out = Path(args.out)
+    overrides, column = _overrides(args.set), _check_column(args.column)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RunFailureWarning)  # reported below, one line a run
         ens = ensemble(args.scenario, args.runs, days=args.days, start=args.start, seed=args.seed,
                        executor=_executor(args), progress=not args.quiet, out=out,
-                       format=args.format, keep_daily=True, **dict(args.set or []))
+                       format=args.format, keep_daily=True, **_resilience(args), **overrides)
     written = _save_table(ens.summary, out, "summary", index=True)
     if len(ens.summary):
-        fig = ens.plot(args.column, "week")
-        fig.savefig(out / f"fan_{args.column}.png", dpi=110)
-        written.append(out / f"fan_{args.column}.png")
+        fig = ens.plot(column, "week")
+        fig.savefig(out / f"fan_{column}.png", dpi=110)
+        written.append(out / f"fan_{column}.png")
         shown = [c for c in HEADLINE_OUTPUTS if c in ens.summary.columns]
         print(f"{ens!r}\n")
         print(ens.describe(shown).to_string(float_format=lambda v: f"{v:,.1f}"))
@@ -136,7 +179,7 @@ def _sweep(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RunFailureWarning)
         result = sweep(spec, executor=_executor(args), progress=not args.quiet, out=out,
-                       format=args.format)
+                       format=args.format, **_resilience(args))
     written = _save_table(result.summary, out, "summary", index=False)
     means = result.means()
     written += _save_table(means, out, "means", index=True)
@@ -180,6 +223,13 @@ def _add_execution(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet",
                    help="file format of the runs in the output folder (default parquet)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--retry-crashed", action="store_true",
+                   help="on resuming, run again the runs that killed their worker process "
+                        "(skipped by default; see failures.csv)")
+    p.add_argument("--allow-large", action="store_true",
+                   help="go ahead with more than 100,000 runs or 10,000 daily tables")
+    p.add_argument("--allow-version-change", action="store_true",
+                   help="resume a folder written by another version of channelsim")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -216,15 +266,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .experiments.executors import WorkersFailed
+    from .experiments.runner import ExperimentFailed
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
         out = getattr(args, "out", None)
         kept = f"; finished runs are kept in {out}: run the same command to resume" if out else ""
-        print(f"\nchannelsim: interrupted{kept}", file=sys.stderr)
-        return 130
+        by = f" ({err})" if str(err) else ""
+        print(f"\nchannelsim: interrupted{by}{kept}", file=sys.stderr)
+        return 143 if "SIGTERM" in str(err) else 130
+    except (ExperimentFailed, WorkersFailed) as err:
+        print(f"channelsim: error: {err}", file=sys.stderr)  # with the first run's traceback
+        return 1
     except ImportError as err:
         print(f"channelsim: error: {err}: install the extras with "
               "pip install 'channelsim[experiments]'", file=sys.stderr)

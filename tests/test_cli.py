@@ -39,6 +39,12 @@ def test_scenarios_and_bad_input_as_a_real_process(tmp_path):
     assert [line.split()[0] for line in lines] == scenarios.names()
     assert lines[0].split(None, 1)[1] == scenarios.get(scenarios.names()[0]).description
 
+    two = subprocess.run([sys.executable, "-m", "channelsim", "ensemble", "-n", "2", "--days", "5",
+                          "--workers", "2", "--quiet", "--out", str(tmp_path / "two")],
+                         capture_output=True, text=True, timeout=300)
+    assert two.returncode == 0, two.stderr  # worker processes from the command line: no guard needed
+    assert len(pd.read_csv(tmp_path / "two" / "summary.csv")) == 2
+
     bad = subprocess.run([sys.executable, "-m", "channelsim", "ensemble", "--scenario", "pilot",
                           "-n", "2", "--days", "5", "--out", str(tmp_path / "x")],
                          capture_output=True, text=True, timeout=120)
@@ -138,6 +144,16 @@ def test_sweep_with_a_failing_run_exits_1_and_keeps_the_rest(tmp_path, capsys, m
     (["ensemble", "--days", "5", "--workers", "2", "--scheduler", "tcp://x:1"], "not both"),
     (["sweep", "missing.toml"], "missing.toml: cannot read the sweep specification"),
     (["frobnicate"], "argument COMMAND: invalid choice: 'frobnicate'"),
+    (["run", "--days", "5", "--set", "params=1"], "--set params=1: unknown parameter 'params'"),
+    (["run", "--days", "5", "--set", "seed=5"], "--set seed=...: seed is not a model parameter: use --seed"),
+    (["ensemble", "--days", "5", "--set", "days=5"], "days is not a model parameter: use --days"),
+    (["run", "--days", "5", "--set", "weather=gales.csv"], "--set weather='gales.csv': unknown parameter 'weather'"),
+    (["run", "--days", "5", "--set", "bf_vessels=2", "--set", "bf_vessels=3"],
+     "--set bf_vessels is given twice (2 and 3): expected each parameter once"),
+    (["ensemble", "-n", "2", "--days", "5", "--column", "nosuch"],
+     "--column 'nosuch' is not a daily result: expected one of arrivals, "),
+    (["ensemble", "-n", "1000000", "--days", "1"], "1,000,000 runs is more than 100,000"),
+    (["ensemble", "-n", "20000", "--days", "1"], "20,000 runs keeping their daily tables would take about"),
 ])
 def test_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -145,6 +161,38 @@ def test_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, capsys, monke
     err = _errors(capsys)
     assert len(err) == 1 and err[0].startswith("channelsim: error: ")
     assert message in err[0]
+
+
+def test_bad_input_is_refused_before_any_run(tmp_path, capsys, monkeypatch):
+    calls = []
+    monkeypatch.setattr(runs_module, "simulate", lambda *a, **k: calls.append(k))
+    argv = ["ensemble", "-n", "3", "--days", "5", "--out", str(tmp_path / "e"), "--workers", "1"]
+    assert main(argv + ["--column", "nosuch"]) == 2
+    assert main(argv + ["--set", "weather=x"]) == 2
+    assert calls == [] and not (tmp_path / "e").exists()
+
+
+def test_an_ensemble_whose_runs_all_fail_exits_1_with_the_first_traceback(tmp_path, capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("engine seized")
+
+    monkeypatch.setattr(runs_module, "simulate", broken)
+    argv = ["ensemble", "-n", "2", "--days", "5", "--out", str(tmp_path / "e"), "--workers", "1", "--quiet"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("channelsim: error: all 2 runs failed (details in .failures and in ")
+    assert "failed with RuntimeError: engine seized:\nTraceback" in err and "in broken" in err
+
+
+def test_resilience_options_reach_the_experiment():
+    from channelsim.cli import _resilience, build_parser
+
+    parse = build_parser().parse_args
+    assert _resilience(parse(["ensemble"])) == {"crashed": "skip", "allow_large": False,
+                                                "allow_version_change": False}
+    assert _resilience(parse(["sweep", "s.toml", "--retry-crashed", "--allow-large",
+                              "--allow-version-change"])) == {
+        "crashed": "retry", "allow_large": True, "allow_version_change": True}
 
 
 def _exit_status(argv: list[str]) -> int:

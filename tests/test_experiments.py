@@ -413,3 +413,27 @@ def test_bad_ensemble_arguments(kwargs, message, tmp_path, monkeypatch):
     args = {"n": 2, "days": DAYS, "executor": "inprocess", "progress": False, **kwargs}
     with pytest.raises(ParameterError, match=message):
         ex.ensemble(None, **args)
+
+
+def test_specifications_are_checked_however_they_are_made():
+    good = ex.SweepSpec(parameters=[ex.Factor("officers_per_day", 400, 1600)], replicates=2)
+    assert good.parameters[0].low == 400.0 and good.replicates == 2
+    with pytest.raises(ex.SpecError, match="replicates=0 is invalid: expected a whole number >= 1"):
+        ex.SweepSpec(parameters=["officers_per_day"], replicates=0)
+    with pytest.raises(ex.SpecError, match="replicates=-1 is invalid"):
+        good.model_copy(update={"replicates": -1})
+    with pytest.raises(ex.SpecError, match="unknown sweep setting 'weather'"):
+        good.model_copy(update={"weather": "gales.csv"})
+    with pytest.raises(ex.SpecError, match="seed=True is invalid"):
+        ex.SweepSpec.model_validate({"parameters": ["officers_per_day"], "seed": True})
+    with pytest.raises(ex.SpecError, match="days=0 is invalid"):
+        ex.SweepSpec(parameters=["officers_per_day"], days=0)
+    with pytest.raises(ParameterError, match="unknown parameter 'oficers_per_day'"):
+        ex.Factor("oficers_per_day")
+    with pytest.raises(ex.SpecError, match="officers_per_day: low='400' is invalid: expected a number"):
+        ex.Factor("officers_per_day", "400", 1600)
+    with pytest.raises(ex.SpecError, match="levels=1 is invalid"):
+        ex.Factor("officers_per_day", levels=1)
+    schema = ex.SweepSpec.model_json_schema()["properties"]
+    assert schema["replicates"]["minimum"] == 1 and schema["levels"]["minimum"] == 2
+    assert schema["design"]["enum"] == ["grid", "lhs", "sobol"]

@@ -186,7 +186,8 @@ def _complete(periods: pd.DataFrame, freq: str) -> np.ndarray:
 def ensemble(scenario: Any, n: int, *, days: int | None = None, start: Any = None, seed: int = 0,
              executor: Any = None, progress: bool = True, out: str | os.PathLike | None = None,
              keep_daily: bool = True, format: Literal["parquet", "csv"] = "parquet",
-             **overrides: Any) -> Ensemble:
+             crashed: Literal["skip", "retry"] = "skip", allow_version_change: bool = False,
+             allow_large: bool = False, **overrides: Any) -> Ensemble:
     """Run ``scenario`` ``n`` times with independent random streams and collect the results.
 
     Args:
@@ -199,7 +200,9 @@ def ensemble(scenario: Any, n: int, *, days: int | None = None, start: Any = Non
         seed: root seed. Run ``i`` uses ``SeedSequence(seed).spawn(n)[i]``, so the same call
             gives the same runs on any machine and executor, and run ``i`` does not depend on
             ``n`` (an ensemble of 50 extends one of 20).
-        executor: where runs go: None (local processes, one per core), ``"inprocess"``, a number
+        executor: where runs go: None (local processes, one per core; in this process when a
+            script starts the ensemble outside ``if __name__ == "__main__":``, with a warning
+            naming the line to move under it), ``"inprocess"``, a number
             of processes, a Dask scheduler address, or any ``concurrent.futures.Executor``
             (e.g. a Dask ``client.get_executor()``); see :func:`channelsim.experiments.open_executor`.
         progress: show a progress bar (terminal or Jupyter).
@@ -207,6 +210,13 @@ def ensemble(scenario: Any, n: int, *, days: int | None = None, start: Any = Non
             arguments, it resumes, running only the missing runs.
         keep_daily: keep every run's daily table (:attr:`Ensemble.daily`); about 130 kB a run-year.
         format: "parquet" or "csv", for ``out``.
+        crashed: on resuming ``out``, what to do with runs that killed the process running them
+            in an earlier attempt (recorded in ``failures.csv`` with the exit code): "skip"
+            them (the default) or "retry" them.
+        allow_version_change: resume an ``out`` folder written by another version of channelsim
+            (refused by default: the results of two model versions would be mixed).
+        allow_large: go ahead with more than 100,000 runs, or more than 10,000 daily tables
+            (refused by default, with the size they would take).
         **overrides: registry parameters set on top of the scenario's (e.g. ``officers_per_day=1200``).
     """
     n = _check_count(n, "n")
@@ -218,7 +228,9 @@ def ensemble(scenario: Any, n: int, *, days: int | None = None, start: Any = Non
                 "start": setting.start.isoformat(), "seed": seed, "overrides": overrides}
     runs = run_experiment([overrides], setting=setting, replicates=n, seed=seed, identity=identity,
                           executor=executor, progress=progress, out=out, format=format,
-                          keep_daily=keep_daily, desc=f"ensemble {setting.scenario_name}")
+                          keep_daily=keep_daily, desc=f"ensemble {setting.scenario_name}",
+                          crashed=crashed, allow_version_change=allow_version_change,
+                          allow_large=allow_large)
     params = list(overrides)
     summary = runs.summary.drop(columns=["point", *params], errors="ignore")
     summary = summary.set_index("replicate") if len(summary) else pd.DataFrame(

@@ -14,16 +14,12 @@ results, and ``channelsim.simulate(..., seed=that_integer)`` reproduces the run 
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import contextlib
 import datetime as dt
 import functools
-import multiprocessing
 import numbers
-import os
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -35,8 +31,8 @@ from ..results import LEVELS, RATIOS, TOTAL_NAMES, summary
 from ..simulation import simulate
 
 __all__ = [
-    "RunTask", "RunOutcome", "run_task", "run_totals", "output_names", "check_outputs", "run_seed", "check_seed",
-    "InProcessExecutor", "open_executor", "execute", "ExperimentSetting", "resolve_setting",
+    "RunTask", "RunOutcome", "run_task", "run_totals", "output_names", "daily_names", "check_outputs", "run_seed", "check_seed",
+    "ExperimentSetting", "resolve_setting",
 ]
 
 
@@ -116,6 +112,7 @@ class RunOutcome:
     daily: pd.DataFrame | None = field(default=None, repr=False)
     error: str | None = None  #: "ExceptionType: message" if the run failed
     traceback: str | None = field(default=None, repr=False)
+    exitcode: int | None = None  #: if the run's worker process died: its exit code (-N: signal N)
 
     @property
     def key(self) -> tuple[int, int]:
@@ -149,6 +146,14 @@ def run_totals(daily: pd.DataFrame) -> dict[str, float]:
 def output_names() -> tuple[str, ...]:
     """Names of a run's totals (:func:`run_totals`), in order (known without running)."""
     return TOTAL_NAMES
+
+
+@functools.cache
+def daily_names() -> tuple[str, ...]:
+    """Names of the columns of a run's daily table, in order."""
+    from ..simulation import simulate as one_day  # the model itself, whatever wraps simulate here
+
+    return tuple(one_day(days=1, seed=0).columns)
 
 
 def check_outputs(outputs: Any, where: str = "") -> tuple[str, ...] | None:
@@ -196,142 +201,5 @@ def _failed(task: RunTask, err: BaseException, tb: str | None = None) -> RunOutc
     return RunOutcome(task.point, task.replicate, task.seed,
                       error=f"{type(err).__name__}: {err}",
                       traceback=tb or "".join(traceback.format_exception(err)))
-
-
-# ------------------------------------------------------------------------------- executors
-class InProcessExecutor(cf.Executor):
-    """Runs each call in this process when it is submitted: no parallelism, no start-up cost,
-    and ordinary tracebacks and debuggers."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
-        future: cf.Future = cf.Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except Exception as err:  # noqa: BLE001 - delivered through the future, as executors do
-            future.set_exception(err)
-        return future
-
-
-def _process_context() -> multiprocessing.context.BaseContext:
-    """"forkserver" where available (Linux, macOS), else "spawn": never a plain fork of a
-    process that may hold threads (Jupyter kernels, Dask clients, GUI back ends)."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    # the server imports the model once; each worker forked from it starts with it loaded
-    context.set_forkserver_preload([__name__])
-    return context
-
-
-@contextlib.contextmanager
-def open_executor(executor: Any, n_tasks: int) -> Iterator[cf.Executor]:
-    """The executor to use for ``n_tasks`` runs.
-
-    ``executor`` is one of:
-
-    * ``None`` or ``"processes"``: a pool of local processes, one per core (at most one per
-      run), started for this call and shut down after it;
-    * an integer ``n``: a pool of ``n`` local processes (``1`` runs in this process);
-    * ``"inprocess"``: every run in this process, one after another;
-    * ``"tcp://host:port"``: the Dask cluster whose scheduler is at that address;
-    * any :class:`concurrent.futures.Executor`, e.g. a ``ProcessPoolExecutor`` or a Dask
-      ``client.get_executor()``: used as it is and left running.
-    """
-    if executor is None or executor == "processes":
-        workers = max(1, min(os.cpu_count() or 1, n_tasks))
-        yield from _pool(workers)
-    elif isinstance(executor, numbers.Integral) and not isinstance(executor, bool):
-        if executor < 1:
-            raise ParameterError(f"executor={executor!r} is invalid: expected a number of "
-                                 "worker processes >= 1")
-        if executor == 1:
-            yield InProcessExecutor()
-        else:
-            yield from _pool(min(int(executor), max(n_tasks, 1)))
-    elif executor in ("inprocess", "serial"):
-        yield InProcessExecutor()
-    elif isinstance(executor, str) and executor.startswith(("tcp://", "tls://", "ucx://")):
-        yield from _dask(executor)
-    elif callable(getattr(executor, "submit", None)):
-        yield executor
-    else:
-        raise ParameterError(
-            f"executor={executor!r} is invalid: expected None or 'processes' (all cores), a "
-            "number of processes, 'inprocess', a Dask scheduler address 'tcp://host:port', or "
-            "a concurrent.futures.Executor such as a Dask client.get_executor()")
-
-
-def _pool(workers: int) -> Iterator[cf.Executor]:
-    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=_process_context())
-    try:
-        yield pool
-    except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    else:
-        pool.shutdown(wait=True)
-
-
-def _dask(address: str) -> Iterator[cf.Executor]:
-    try:
-        from distributed import Client
-    except ImportError:  # pragma: no cover - the experiments extra is not installed
-        raise ParameterError(f"executor={address!r} needs Dask: pip install 'channelsim[experiments]'") from None
-    try:
-        client = Client(address, timeout=10)
-    except OSError as err:
-        raise ParameterError(f"executor={address!r}: cannot reach the Dask scheduler ({err})") from None
-    try:
-        yield client.get_executor()
-    finally:
-        client.close()
-
-
-# ------------------------------------------------------------------------------- execution
-def execute(tasks: Sequence[RunTask], executor: Any, *, on_outcome: Callable[[RunOutcome], None],
-            progress: bool = True, desc: str = "runs", done: int = 0) -> None:
-    """Run ``tasks`` on ``executor`` (see :func:`open_executor`), calling ``on_outcome`` in this
-    process with each outcome as soon as it arrives, in completion order.
-
-    A run that raises, or whose worker dies, arrives as a failed outcome; the others go on.
-    If this call is interrupted (Ctrl-C), runs already finished are still handed to
-    ``on_outcome`` before the interruption propagates, and runs not started are cancelled.
-    ``done`` counts runs finished earlier (resumed from disk), for the progress bar.
-    """
-    if not tasks:
-        return
-    from tqdm.auto import tqdm
-
-    with open_executor(executor, len(tasks)) as pool, \
-            tqdm(total=len(tasks) + done, initial=done, desc=desc, unit="run",
-                 disable=not progress, leave=True) as bar:
-        if isinstance(pool, InProcessExecutor):
-            for task in tasks:
-                on_outcome(run_task_capturing_errors(task))
-                bar.update()
-            return
-        futures = {pool.submit(run_task_capturing_errors, task): task for task in tasks}
-        handled: set[cf.Future] = set()
-        try:
-            for future in cf.as_completed(futures):
-                handled.add(future)
-                on_outcome(_outcome(future, futures[future]))
-                bar.update()
-        except BaseException:
-            for future, task in futures.items():
-                if future in handled:
-                    continue
-                if future.done() and not future.cancelled() and future.exception() is None:
-                    on_outcome(future.result())
-                else:
-                    future.cancel()
-            raise
-
-
-def _outcome(future: cf.Future, task: RunTask) -> RunOutcome:
-    try:
-        return future.result()
-    except Exception as err:  # noqa: BLE001 - a worker died or the result could not come back
-        return _failed(task, err)
 
 

@@ -35,12 +35,13 @@ import numbers
 import os
 import re
 import tomllib
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..params import ParameterError, ParamSpec, check_value, spec
 from .runner import run_experiment
@@ -65,17 +66,78 @@ def _whole(value: Any, name: str, minimum: int = 1) -> int:
     return int(value)
 
 
-# --------------------------------------------------------------------------------- factors
-@dataclass(frozen=True)
-class Factor:
-    """One parameter that varies: a range (``low``/``high``, the registry's by default) or a
-    list of ``values`` (grids only); ``levels`` sets how many values a grid takes in the range."""
+# ------------------------------------------------------------------- validated models
+def _spec_error(err: ValidationError) -> ParameterError:
+    """The first problem of a :class:`ValidationError` as a :class:`SpecError` in our words
+    (an error raised by our own checks comes back as it was raised)."""
+    first = err.errors(include_url=False)[0]
+    original = (first.get("ctx") or {}).get("error")
+    if isinstance(original, ParameterError):
+        return original
+    where = ".".join(str(part) for part in first["loc"]) or "specification"
+    return SpecError(f"{where}={first.get('input')!r} is invalid: {first['msg'].lower()}")
 
-    name: str
-    low: float | None = None
-    high: float | None = None
-    values: tuple[Any, ...] | None = None
-    levels: int | None = None
+
+class _Spec(BaseModel):
+    """A frozen, validated specification: every way of making one (the constructor,
+    :meth:`model_copy`, :meth:`model_validate`) goes through the same checks."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as err:
+            raise _spec_error(err) from None
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Any:
+        if not isinstance(obj, Mapping):
+            raise SpecError(f"expected a table of {cls.__name__} settings, got {type(obj).__name__}")
+        return cls(**obj)
+
+    def _fields(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in type(self).model_fields}
+
+    def _with(self, **changes: Any) -> Any:
+        return type(self)(**{**self._fields(), **changes})
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
+        """A copy with ``update`` applied, checked as a new specification would be."""
+        return self._with(**dict(update or {}))
+
+# --------------------------------------------------------------------------------- factors
+class Factor(_Spec):
+    """One parameter that varies: a range (``low``/``high``, the registry's by default) or a
+    list of ``values`` (grids only); ``levels`` sets how many values a grid takes in the range.
+    ``Factor(name, low, high)`` also works positionally."""
+
+    name: str = Field(description="a registry parameter")
+    low: int | float | None = Field(default=None, allow_inf_nan=False, description="lower bound, in the parameter's unit")
+    high: int | float | None = Field(default=None, allow_inf_nan=False, description="upper bound, in the parameter's unit")
+    values: tuple[Any, ...] | None = Field(default=None, min_length=1, description="listed values (grids only)")
+    levels: int | None = Field(default=None, ge=2, strict=True, description="values a grid takes in the range")
+
+    def __init__(self, name: str | None = None, low: Any = None, high: Any = None,
+                 values: Any = None, levels: Any = None, **data: Any) -> None:
+        if name is not None:
+            data["name"] = name
+        given = {"low": low, "high": high, "values": values, "levels": levels}
+        super().__init__(**data, **{k: v for k, v in given.items() if v is not None})
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, name: str) -> str:
+        spec(name)  # raises for unknown names, with a suggestion
+        return name
+
+    @field_validator("low", "high", mode="before")
+    @classmethod
+    def _number(cls, value: Any, info: Any) -> Any:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
+            raise SpecError(f"{info.data.get('name', '?')}: {info.field_name}={value!r} is invalid: "
+                            "expected a number")
+        return value
 
     @classmethod
     def parse(cls, name: str, value: Any) -> "Factor":
@@ -123,11 +185,11 @@ class Factor:
             if len(set(typed)) != len(typed):
                 raise SpecError(f"{self.name}: values={list(self.values)!r} repeat a value: "
                                 "expected distinct values")
-            return replace(self, values=typed)
+            return self._with(values=typed)
         if s.kind not in ("float", "int"):
             if design == "grid" and s.kind in ("bool", "choice") and self.low is None and self.high is None:
                 options = (False, True) if s.kind == "bool" else s.choices
-                return replace(self, values=tuple(options))
+                return self._with(values=tuple(options))
             raise SpecError(
                 f"{self.name} is a {s.kind} parameter: it cannot be sampled by design {design!r}; "
                 "expected a numeric parameter, or listed values in a 'grid' design, or the value "
@@ -150,7 +212,7 @@ class Factor:
             if design != "grid":
                 raise SpecError(f"{self.name}: levels are only for design 'grid'")
             levels = _whole(levels, f"{self.name}: levels", 2)
-        return replace(self, low=float(low), high=float(high), levels=levels)
+        return self._with(low=float(low), high=float(high), levels=levels)
 
     def scale(self, u: np.ndarray) -> list[Any]:
         """Map uniform numbers in [0, 1) onto this factor's range (whole numbers for integer
@@ -170,100 +232,51 @@ class Factor:
         return tuple(float(v) for v in values)
 
     def describe(self) -> dict[str, Any]:
-        d = {k: v for k, v in asdict(self).items() if v is not None and k != "name"}
+        d = {k: v for k, v in self._fields().items() if v is not None and k != "name"}
         if "values" in d:
             d["values"] = list(d["values"])
         return d
 
 
 # ------------------------------------------------------------------------------------ spec
-@dataclass(frozen=True)
-class SweepSpec:
+class SweepSpec(_Spec):
     """What a sweep runs: which parameters vary and how, over which scenario and period, with
-    how many replicates per point. See the module's documentation for the TOML form."""
+    how many replicates per point. See the module's documentation for the TOML form.
 
-    parameters: tuple[Factor, ...]
+    Every way of making one checks it against the registry: names, ranges, values, the design's
+    rules and the period; an error names the setting that is wrong."""
+
+    parameters: tuple[Factor, ...] = Field(min_length=1, description="the parameters that vary")
     design: Literal["grid", "lhs", "sobol"] = "grid"
-    samples: int | None = None  #: points of an lhs or sobol design
-    levels: int = 3  #: values per numeric parameter in a grid, unless listed or set per parameter
-    replicates: int = 1  #: runs per point, with common random numbers across points
+    samples: int | None = Field(default=None, ge=1, strict=True, description="points of an lhs or sobol design")
+    levels: int = Field(default=3, ge=2, strict=True,
+                        description="values per numeric parameter in a grid, unless listed or set per parameter")
+    replicates: int = Field(default=1, ge=1, strict=True,
+                            description="runs per point, with common random numbers across points")
     scenario: Any = None
-    days: int | None = None
+    days: int | None = Field(default=None, ge=1, strict=True, description="days simulated")
     start: Any = None
-    seed: int = 0
-    outputs: tuple[str, ...] | None = None  #: totals to keep (all by default)
-    fixed: Mapping[str, Any] = field(default_factory=dict)  #: parameters set for every run
-    common_random_numbers: bool = True  #: every point sees the same replicate streams
+    seed: int = Field(default=0, ge=0, strict=True, description="the root seed")
+    outputs: tuple[str, ...] | None = Field(default=None, description="totals to keep (all by default)")
+    fixed: dict[str, Any] = Field(default_factory=dict, description="parameters set for every run")
+    common_random_numbers: bool = Field(default=True, strict=True,
+                                        description="every point sees the same replicate streams")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _checked(cls, data: Any) -> Any:
+        return _check_spec(dict(data)) if isinstance(data, Mapping) else data
 
     @classmethod
     def create(cls, parameters: Mapping[str, Any] | Sequence[str], **fields: Any) -> "SweepSpec":
         """A checked specification; ``parameters`` maps names to ranges, values or None (see
         :meth:`Factor.parse`), or lists names to sweep over the registry's ranges."""
-        unknown = [k for k in fields if k not in _SPEC_KEYS]
-        if unknown:
-            raise SpecError(f"unknown sweep setting {unknown[0]!r}: expected one of "
-                            + ", ".join(k for k in _SPEC_KEYS if k != "parameters"))
-        if isinstance(parameters, str) or not isinstance(parameters, (Mapping, list, tuple)):
-            raise SpecError(f"parameters={parameters!r} is invalid: expected a table of parameter "
-                            "names and their ranges or values")
-        if not isinstance(parameters, Mapping):
-            parameters = {name: None for name in parameters}
-        if not parameters:
-            raise SpecError("parameters is empty: expected at least one parameter to vary")
-        factors = []
-        for name, value in parameters.items():
-            try:
-                factors.append(Factor.parse(name, value))
-            except ParameterError as err:
-                raise SpecError(f"[parameters] {err}") from None
-        return cls(parameters=tuple(factors), **fields).checked()
+        return cls(parameters=parameters, **fields)
 
     def checked(self) -> "SweepSpec":
-        """This specification, validated, with defaults from the registry filled in."""
-        if self.design not in DESIGNS:
-            raise SpecError(f"design={self.design!r} is invalid: expected one of "
-                            + ", ".join(map(repr, DESIGNS)))
-        factors = []
-        for f in self.parameters:
-            try:
-                factors.append(f.checked(self.design))
-            except ParameterError as err:
-                raise SpecError(f"[parameters] {err}") from None
-        names = [f.name for f in factors]
-        if len(set(names)) != len(names):
-            raise SpecError(f"[parameters] {names!r} names a parameter twice")
-        samples = self.samples
-        if self.design == "grid":
-            if samples is not None:
-                raise SpecError("samples is for designs 'lhs' and 'sobol': a grid's size is the "
-                                "product of its parameters' values (see levels)")
-        else:
-            if samples is None:
-                raise SpecError(f"design {self.design!r} needs samples: expected a number of points >= 1")
-            samples = _whole(samples, "samples")
-            if self.design == "sobol" and samples & (samples - 1):
-                raise SpecError(f"samples={samples} is invalid for design 'sobol': expected a power "
-                                f"of 2 such as {2 ** int(math.log2(samples))} or "
-                                f"{2 ** math.ceil(math.log2(samples))} (Sobol points are balanced "
-                                "only in powers of 2)")
-        if not isinstance(self.fixed, Mapping):
-            raise SpecError(f"fixed={self.fixed!r} is invalid: expected a table of parameter values")
-        both = sorted(set(self.fixed) & set(names))
-        if both:
-            raise SpecError(f"{both[0]} is both swept ([parameters]) and fixed: expected one or the other")
-        try:
-            fixed = {name: check_value(name, value) for name, value in self.fixed.items()}
-        except ParameterError as err:
-            raise SpecError(f"[fixed] {err}") from None
-        resolve_setting(self.scenario, self.days, self.start)  # the scenario exists, the period is valid
-        if not isinstance(self.common_random_numbers, bool):
-            raise SpecError(f"common_random_numbers={self.common_random_numbers!r} is invalid: "
-                            "expected true or false")
-        return replace(self, parameters=tuple(factors), samples=samples,
-                       levels=_whole(self.levels, "levels", 2),
-                       replicates=_whole(self.replicates, "replicates"),
-                       seed=check_seed(self.seed), outputs=check_outputs(self.outputs),
-                       fixed=fixed)
+        """This specification (checked when it was made)."""
+        return self
+
 
     # ----------------------------------------------------------------------------- TOML
     @classmethod
@@ -335,6 +348,84 @@ class SweepSpec:
         return frame
 
 
+def _check_parameters(parameters: Any, design: str) -> tuple[Factor, ...]:
+    if isinstance(parameters, str) or not isinstance(parameters, (Mapping, list, tuple)):
+        raise SpecError(f"parameters={parameters!r} is invalid: expected a table of parameter "
+                        "names and their ranges or values")
+    if not isinstance(parameters, Mapping):
+        parameters = {getattr(p, "name", p): p for p in parameters} if all(
+            isinstance(p, Factor) for p in parameters) else {name: None for name in parameters}
+    if not parameters:
+        raise SpecError("parameters is empty: expected at least one parameter to vary")
+    factors = []
+    for name, value in parameters.items():
+        try:
+            factors.append(Factor.parse(name, value).checked(design))
+        except ParameterError as err:
+            raise SpecError(f"[parameters] {err}") from None
+    names = [f.name for f in factors]
+    if len(set(names)) != len(names):
+        raise SpecError(f"[parameters] {names!r} names a parameter twice")
+    return tuple(factors)
+
+
+def _check_samples(design: str, samples: Any) -> int | None:
+    if design == "grid":
+        if samples is not None:
+            raise SpecError("samples is for designs 'lhs' and 'sobol': a grid's size is the "
+                            "product of its parameters' values (see levels)")
+        return None
+    if samples is None:
+        raise SpecError(f"design {design!r} needs samples: expected a number of points >= 1")
+    samples = _whole(samples, "samples")
+    if design == "sobol" and samples & (samples - 1):
+        raise SpecError(f"samples={samples} is invalid for design 'sobol': expected a power "
+                        f"of 2 such as {2 ** int(math.log2(samples))} or "
+                        f"{2 ** math.ceil(math.log2(samples))} (Sobol points are balanced "
+                        "only in powers of 2)")
+    return samples
+
+
+def _check_spec(data: dict[str, Any]) -> dict[str, Any]:
+    """A sweep specification's settings checked against the registry, with defaults filled in
+    and values typed; a :class:`SpecError` names the setting that is wrong."""
+    unknown = [k for k in data if k not in _SPEC_KEYS]
+    if unknown:
+        raise SpecError(f"unknown sweep setting {unknown[0]!r}: expected one of "
+                        + ", ".join(k for k in _SPEC_KEYS if k != "parameters"))
+    design = data.get("design", "grid")
+    if design not in DESIGNS:
+        raise SpecError(f"design={design!r} is invalid: expected one of " + ", ".join(map(repr, DESIGNS)))
+    factors = _check_parameters(data.get("parameters"), design)
+    fixed = data.get("fixed") or {}
+    if not isinstance(fixed, Mapping):
+        raise SpecError(f"fixed={fixed!r} is invalid: expected a table of parameter values")
+    both = sorted(set(fixed) & {f.name for f in factors})
+    if both:
+        raise SpecError(f"{both[0]} is both swept ([parameters]) and fixed: expected one or the other")
+    try:
+        fixed = {name: check_value(name, value) for name, value in fixed.items()}
+    except ParameterError as err:
+        raise SpecError(f"[fixed] {err}") from None
+    try:
+        setting = resolve_setting(data.get("scenario"), data.get("days"), data.get("start"))
+        seed, outputs = check_seed(data.get("seed", 0)), check_outputs(data.get("outputs"))
+    except SpecError:
+        raise
+    except ParameterError as err:
+        raise SpecError(str(err)) from None
+    crn = data.get("common_random_numbers", True)
+    if not isinstance(crn, bool):
+        raise SpecError(f"common_random_numbers={crn!r} is invalid: expected true or false")
+    return {**data, "parameters": factors, "design": design,
+            "samples": _check_samples(design, data.get("samples")),
+            "levels": _whole(data.get("levels", 3), "levels", 2),
+            "replicates": _whole(data.get("replicates", 1), "replicates"),
+            "seed": seed, "outputs": outputs,
+            "days": setting.days if data.get("days") is not None else None,
+            "fixed": fixed, "common_random_numbers": crn}
+
+
 def _line_of(text: str, message: str) -> int | None:
     """The line of ``text`` that the error ``message`` is most likely about: the first line
     that sets a key named in the message."""
@@ -396,7 +487,8 @@ class SweepResult:
 
 def sweep(spec: SweepSpec | Mapping[str, Any] | Sequence[str] | str | os.PathLike, *,
           executor: Any = None, progress: bool = True, out: str | os.PathLike | None = None,
-          format: Literal["parquet", "csv"] = "parquet", **fields: Any) -> SweepResult:
+          format: Literal["parquet", "csv"] = "parquet", crashed: Literal["skip", "retry"] = "skip",
+          allow_version_change: bool = False, allow_large: bool = False, **fields: Any) -> SweepResult:
     """Run a sweep and collect one row per run.
 
     ``spec`` is a :class:`SweepSpec`, a path to its TOML file, or the ``parameters`` table with
@@ -405,7 +497,8 @@ def sweep(spec: SweepSpec | Mapping[str, Any] | Sequence[str] | str | os.PathLik
         sweep({"officers_per_day": (400, 2000), "bf_vessels": [2, 4, 8]}, levels=5, replicates=3)
         sweep(["officers_per_day", "stop_effectiveness"], design="lhs", samples=64, days=180)
 
-    ``executor``, ``progress``, ``out`` and ``format`` are as for :func:`channelsim.ensemble`:
+    ``executor``, ``progress``, ``out``, ``format``, ``crashed``, ``allow_version_change`` and
+    ``allow_large`` are as for :func:`channelsim.ensemble`:
     with ``out``, each run is written as it finishes and a sweep started again with the same
     specification skips the runs already there (adding replicates reuses the finished ones).
     """
@@ -415,9 +508,7 @@ def sweep(spec: SweepSpec | Mapping[str, Any] | Sequence[str] | str | os.PathLik
         if unknown:
             raise SpecError(f"unknown sweep setting {unknown[0]!r}: expected one of "
                             + ", ".join(_SPEC_KEYS))
-        if isinstance(fields.get("parameters"), Mapping):
-            fields["parameters"] = tuple(Factor.parse(k, v) for k, v in fields["parameters"].items())
-        spec = replace(spec, **fields).checked()
+        spec = spec.model_copy(update=fields)
     else:
         spec = SweepSpec.create(spec, **fields)
     setting = resolve_setting(spec.scenario, spec.days, spec.start)
@@ -433,7 +524,8 @@ def sweep(spec: SweepSpec | Mapping[str, Any] | Sequence[str] | str | os.PathLik
     runs = run_experiment(point_dicts, setting=setting, replicates=spec.replicates, seed=spec.seed,
                           identity=identity, common_random_numbers=spec.common_random_numbers,
                           executor=executor, progress=progress, out=out, format=format,
-                          desc=f"sweep ({spec.design}, {len(points)} points)")
+                          desc=f"sweep ({spec.design}, {len(points)} points)", crashed=crashed,
+                          allow_version_change=allow_version_change, allow_large=allow_large)
     summary = runs.summary.drop(columns=list(spec.fixed), errors="ignore")
     if spec.outputs is not None and len(summary):
         keep = ["point", "replicate", "seed", *[f.name for f in spec.parameters], *spec.outputs]
