@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import numbers
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Mapping
