@@ -31,9 +31,10 @@ import pandas as pd
 
 from . import calibration
 from .params import Params
+from .scoring import Score, score
 
 __all__ = ["load_facts", "validate", "discrepancies", "history", "History", "HISTORY_YEARS",
-           "HISTORY_OFFICERS"]
+           "HISTORY_OFFICERS", "score", "Score"]
 
 #: Years of the recorded history (arrivals and people per boat are recorded for each).
 HISTORY_YEARS: tuple[int, ...] = tuple(range(2018, 2025))
