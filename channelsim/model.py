@@ -21,6 +21,7 @@ import pandas as pd
 from . import decisions
 from .agents import Boat, BorderForceVessel, FrenchPoliceUnit, SmugglingGang
 from .decisions import Option
+from .drivers import make_drivers
 from .geography import build_grid, geography
 from .params import Params, ParameterError, parse_date
 from .policies import Policy
@@ -151,12 +152,15 @@ class ChannelModel(mesa.Model):
         weather: None for the seasonal process, or a daily series / CSV path
             (see :func:`channelsim.weather.make_weather`).
         policies: policy objects (:mod:`channelsim.policies`); dated, composable.
+        paths: dated paths of parameters, ``{name: DatedPath or {dates, values, interpolation}}``
+            (:mod:`channelsim.drivers`), applied each morning with the demand process.
         **overrides: registry parameters by name (as Mesa's ``batch_run`` and SolaraViz pass them).
     """
 
     def __init__(self, params: Params | Mapping[str, Any] | None = None, *,
                  start: Any = "2024-01-01", rng: Any = None, weather: Any = None,
-                 policies: Iterable[Any] | None = None, **overrides: Any) -> None:
+                 policies: Iterable[Any] | None = None, paths: Mapping[str, Any] | None = None,
+                 **overrides: Any) -> None:
         super().__init__(rng=_check_seed(rng))
         if params is None:
             params = Params(**overrides)
@@ -167,6 +171,8 @@ class ChannelModel(mesa.Model):
         else:
             raise ParameterError(f"params={params!r} is invalid: expected Params, a mapping or None")
         self.params: Params = params
+        # Dated inputs and the demand process (None when nothing moves: runs as before)
+        self.drivers = make_drivers(paths, params)
         self.start = as_date(start)
         self.date = self.start - dt.timedelta(days=1)  #: the last simulated day
         self.geo = geo = geography()
@@ -240,6 +246,8 @@ class ChannelModel(mesa.Model):
     def step(self) -> None:
         """Simulate one day."""
         self.date = self.start + dt.timedelta(days=self.steps - 1)
+        if self.drivers is not None:  # today's values of dated parameters and of demand
+            self.drivers.morning(self)
         p = self.params
         t = self.tally = Tally(launches_by_point=np.zeros(self.geo.n_points, dtype=np.int64))
         t.beaufort = beaufort = float(self.weather.beaufort(self.date))

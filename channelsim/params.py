@@ -310,6 +310,18 @@ REGISTRY: tuple[ParamSpec, ...] = (
     ParamSpec("extra_safe_route_per_week", 0.0, "people/week", "levers",
               "Admissions through safe routes not tied to returns",
               "assumption: policy lever, 0 in 2024", low=0, high=5000),
+    # ------------------------------------------------------- demand process (channelsim.drivers)
+    ParamSpec("demand_volatility", 0.0, "1 (log scale)", "migrant",
+              "Standard deviation of the random log-multiplier on the inflow (0 = no randomness "
+              "of demand beyond daily Poisson noise)",
+              "assumption: 0 keeps the calibrated 2024 scenarios' numbers; the history scenario "
+              "sets it (calibrated (history): spread of monthly arrivals around the fitted demand)",
+              low=0, high=2),
+    ParamSpec("demand_memory_days", 60.0, "days", "migrant",
+              "E-folding time of the random log-multiplier on the inflow (AR(1) persistence "
+              "exp(-1/days); long memory approaches a random walk)",
+              "assumption: surges and lulls of arrivals last weeks to months (Zens and Bijak, "
+              "arXiv:2508.18716: weekly log-intensity close to a random walk)", low=1, high=3650),
 )
 
 _BY_NAME: dict[str, ParamSpec] = {s.name: s for s in REGISTRY}

@@ -36,6 +36,7 @@ import tomli_w
 
 from .params import ParameterError, Params
 from .policies import Policy, default_policies, policy_from_dict
+from .drivers import parse_paths
 
 __all__ = ["Scenario", "ScenarioError", "names", "get", "load", "save", "loads", "dumps",
            "default_policies"]
@@ -45,7 +46,7 @@ class ScenarioError(ParameterError):
     """A scenario is unknown, malformed, or holds an invalid value."""
 
 
-_KEYS = {"name", "description", "start", "days", "params", "policies"}
+_KEYS = {"name", "description", "start", "days", "params", "policies", "paths"}
 
 
 @dataclass
@@ -58,6 +59,8 @@ class Scenario:
     days: int = 365
     params: dict[str, Any] = field(default_factory=dict)
     policies: list[dict[str, Any]] = field(default_factory=list)
+    #: dated paths of parameters: ``{name: {dates, values, interpolation}}`` (channelsim.drivers)
+    paths: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         where = f"scenario {self.name!r}"
@@ -78,6 +81,10 @@ class Scenario:
             raise ScenarioError(f"{where}, [params]: {err}") from None
         for k, pol in enumerate(self.policies):
             policy_from_dict(pol, where=f"{where}, policies[{k}]")
+        try:
+            self.paths = {k: v.to_dict() for k, v in parse_paths(self.paths).items()}
+        except ParameterError as err:
+            raise ScenarioError(f"{where}, [paths]: {err}") from None
 
     def make_params(self, base: Params | None = None) -> Params:
         """The scenario's parameters on top of ``base`` (the defaults if None)."""
@@ -91,7 +98,8 @@ class Scenario:
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, "start": self.start,
                 "days": self.days, "params": dict(self.params),
-                "policies": [dict(p) for p in self.policies]}
+                "policies": [dict(p) for p in self.policies],
+                "paths": {k: dict(v) for k, v in self.paths.items()}}
 
 
 def loads(text: str, source: str = "<string>") -> Scenario:
@@ -122,6 +130,8 @@ def dumps(scenario: Scenario) -> str:
     data = scenario.to_dict()
     if not data["policies"]:
         del data["policies"]
+    if not data["paths"]:
+        del data["paths"]
     return tomli_w.dumps(data)
 
 

@@ -18,7 +18,8 @@ def build_model(scenario: str | Any | None = None, *, start: Any = None, seed: A
                 weather: Any = None, params: Params | None = None, **overrides: Any) -> ChannelModel:
     """A :class:`ChannelModel` for ``scenario`` (a name, a :class:`~channelsim.scenarios.Scenario`,
     a path to a scenario TOML file, or None for the defaults) with registry parameters
-    ``overrides`` applied on top. ``start`` defaults to the scenario's (2024-01-01 without one)."""
+    ``overrides`` applied on top (an override of a parameter with a dated path in the scenario
+    replaces the path). ``start`` defaults to the scenario's (2024-01-01 without one)."""
     from . import scenarios
 
     scen = scenarios.get(scenario) if scenario is not None else None
@@ -29,7 +30,9 @@ def build_model(scenario: str | Any | None = None, *, start: Any = None, seed: A
         base = base.replace(**scen.params)
     p = base.replace(**overrides) if overrides else base
     policies = scen.make_policies(p) if scen is not None else scenarios.default_policies(p)
-    return ChannelModel(p, start=start, rng=seed, weather=weather, policies=policies)
+    # a parameter given explicitly replaces the scenario's dated path of it
+    paths = {k: v for k, v in scen.paths.items() if k not in overrides} if scen is not None else None
+    return ChannelModel(p, start=start, rng=seed, weather=weather, policies=policies, paths=paths)
 
 
 def check_days(days: Any) -> int:
