@@ -33,8 +33,15 @@ from . import calibration
 from .params import Params
 from .scoring import Score, score
 
+
+def backtest(*args: Any, **kwargs: Any) -> pd.DataFrame:
+    """Rolling-origin backtest against the record: see :func:`channelsim.forecasting.backtest`."""
+    from .forecasting import backtest as run
+
+    return run(*args, **kwargs)
+
 __all__ = ["load_facts", "validate", "discrepancies", "history", "History", "HISTORY_YEARS",
-           "HISTORY_OFFICERS", "score", "Score"]
+           "HISTORY_OFFICERS", "score", "Score", "backtest"]
 
 #: Years of the recorded history (arrivals and people per boat are recorded for each).
 HISTORY_YEARS: tuple[int, ...] = tuple(range(2018, 2025))

@@ -1,0 +1,156 @@
+"""The history scenario (2018-01-01 to 2025-07-31): its dated drivers and how they were fitted.
+
+The scenario ``history_2018_2025`` (``channelsim/data/scenarios/history_2018_2025.toml``) is
+written by :func:`write_scenario` from four dated paths:
+
+* **French officers on the coast** (``officers_per_day``, linear between dates), from the facts
+  table: a few hundred in 2018-2019 (assumed 150 rising to 250), the UK-funded increase of
+  November 2022 (``french_officers_on_beaches``: 200 to 300 UK-funded, on top of others; assumed
+  600 in all), about 800 a night in 2023, over 1,000 in summer 2024 and 1,200 in mid-2025.
+* **Boat supply** (``boat_supply_per_day``, linear between mid-years): each year's recorded
+  boats a day times the ratio of the calibrated 2024 supply to 2024's recorded boats (3.4 a day
+  for 695 boats): gangs get the boats that, with 2024's losses on the beach, carry what landed.
+* **Boat type** (``base_load``, the load of a boat without enforcement or scarcity; step by
+  year): the kayaks, small RHIBs and fishing boats of 2018-2019 carried far fewer than the
+  large dinghies of 2022 on. Fitted by hand to people per boat in years of weak enforcement
+  (2018 to 2021), then the calibrated 18 from 2022.
+* **Demand** (``inflow_per_year``, linear between the middles of quarters): people reaching the
+  coast. Fitted to the record's arrivals by quarter with :func:`fit_demand`: start from 1.2
+  times each quarter's recorded arrivals (the calibrated 2024 ratio of inflow to arrivals) at a
+  yearly rate, run the history ``seeds`` times, multiply each quarter's value by (record + 50) /
+  (model mean + 50), damped by a power 0.8, and repeat ``iterations`` times.
+
+The demand also has randomness of its own in this scenario (``demand_volatility``, see
+:mod:`channelsim.drivers`), so an ensemble's spread includes surges and lulls nobody foresaw.
+
+>>> from channelsim import hindcast
+>>> dates, values, log = hindcast.fit_demand(iterations=3, seeds=2)   # doctest: +SKIP
+>>> hindcast.write_scenario(dates, values)                              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import data, scenarios
+
+__all__ = ["HISTORY_START", "HISTORY_DAYS", "OFFICERS", "BASE_LOAD", "supply_path",
+           "initial_demand", "history_scenario", "fit_demand", "write_scenario", "SCENARIO_NAME"]
+
+SCENARIO_NAME = "history_2018_2025"
+HISTORY_START = data.RECORD_FIRST
+HISTORY_DAYS = (data.RECORD_LAST - data.RECORD_FIRST).days + 1
+#: French officers on the coast a day: (date, officers), linear between dates (facts table:
+#: french_officers_on_beaches, french_coast_patrol_officers_per_day; 2018-2022 assumed).
+OFFICERS: tuple[tuple[str, float], ...] = (
+    ("2018-01-01", 150.0), ("2020-01-01", 250.0), ("2021-07-01", 400.0), ("2022-11-15", 600.0),
+    ("2023-07-01", 800.0), ("2024-07-01", 1000.0), ("2025-06-01", 1200.0))
+#: People a boat carries without enforcement or scarcity, by year (boat type; fitted by hand).
+BASE_LOAD: tuple[tuple[str, float], ...] = (
+    ("2018-01-01", 5.0), ("2019-01-01", 7.0), ("2020-01-01", 7.5), ("2021-01-01", 12.0),
+    ("2022-01-01", 18.0))
+#: Calibrated 2024 boat supply (boats/day) per recorded boat landed a day in 2024.
+SUPPLY_PER_BOAT = 3.4 / (695 / 366)
+#: Parameters of the scenario besides the paths (read when the model is built, or constant).
+PARAMS: dict[str, Any] = {"initial_camp_population": 30, "initial_boat_stock": 5,
+                          "demand_volatility": 0.3, "demand_memory_days": 60.0}
+#: Inflow per recorded arrival (the calibrated 2024 ratio: 44,600 a year for 36,816 landed).
+INFLOW_PER_ARRIVAL = 1.2
+
+
+def _quarters() -> pd.PeriodIndex:
+    return pd.period_range(data.RECORD_FIRST, data.RECORD_LAST, freq="Q")
+
+
+def _quarter_knots() -> list[dt.date]:
+    """The middle of each quarter of the record (the last one: the middle of its recorded part)."""
+    knots = []
+    for q in _quarters():
+        first = q.start_time.date()
+        last = min(q.end_time.date(), data.RECORD_LAST)
+        knots.append(first + (last - first) / 2)
+    return knots
+
+
+def supply_path() -> dict[str, Any]:
+    """Boat supply a day at each mid-year: the year's recorded boats a day times the calibrated
+    2024 supply per boat."""
+    rec = data.record().boats
+    dates, values = [], []
+    for year, boats in rec.groupby(rec.index.year):
+        days = len(boats)
+        dates.append(boats.index[0].date() + dt.timedelta(days=days // 2))
+        values.append(round(float(boats.sum()) / days * SUPPLY_PER_BOAT, 3))
+    return {"dates": dates, "values": values, "interpolation": "linear"}
+
+
+def initial_demand() -> tuple[list[dt.date], list[float]]:
+    """First guess of the demand path: 1.2 times each quarter's recorded arrivals, a year's rate."""
+    rec = data.record().people
+    by_q = rec.groupby(rec.index.to_period("Q"))
+    rates = by_q.sum() / by_q.size() * 365.25 * INFLOW_PER_ARRIVAL
+    return _quarter_knots(), [round(float(v), 1) for v in rates]
+
+
+def history_scenario(demand_dates: list[dt.date], demand_values: list[float],
+                     description: str = "") -> scenarios.Scenario:
+    """The history scenario with the given demand path and the sourced paths."""
+    paths = {
+        "inflow_per_year": {"dates": list(demand_dates), "values": list(demand_values),
+                            "interpolation": "linear"},
+        "officers_per_day": {"dates": [dt.date.fromisoformat(d) for d, _ in OFFICERS],
+                             "values": [v for _, v in OFFICERS], "interpolation": "linear"},
+        "boat_supply_per_day": supply_path(),
+        "base_load": {"dates": [dt.date.fromisoformat(d) for d, _ in BASE_LOAD],
+                      "values": [v for _, v in BASE_LOAD], "interpolation": "step"},
+    }
+    return scenarios.Scenario(
+        name=SCENARIO_NAME, start=HISTORY_START, days=HISTORY_DAYS, params=dict(PARAMS),
+        paths=paths, description=description or (
+            "2018-01-01 to 2025-07-31 with dated demand (fitted to the record by quarter), "
+            "French officers on the coast (facts table), boat supply and boat type"))
+
+
+def _quarterly_means(scen: scenarios.Scenario, seeds: int, seed: int, executor: Any) -> np.ndarray:
+    """Mean arrivals per quarter over ``seeds`` runs of the whole history."""
+    from .experiments import ensemble
+
+    ens = ensemble(scen, seeds, seed=seed, executor=executor, progress=False)
+    if len(ens.failures):
+        raise RuntimeError(f"history runs failed: {ens.failures.iloc[0]['error']}")
+    daily = ens.daily.set_index("date")
+    by_q = daily.groupby([daily.index.to_period("Q"), "replicate"])["arrivals"].sum()
+    return by_q.groupby(level=0).mean().reindex(_quarters()).to_numpy(float)
+
+
+def fit_demand(iterations: int = 3, seeds: int = 2, seed: int = 2018, executor: Any = 2,
+               damping: float = 0.8, start: tuple[list, list] | None = None):
+    """Fit the demand path to the record's arrivals by quarter (see the module's docstring).
+
+    Returns ``(dates, values, log)``: the path and a table of each iteration's model and record
+    arrivals by quarter. Costs ``iterations * seeds`` history runs."""
+    dates, values = start if start is not None else initial_demand()
+    values = np.asarray(values, float)
+    rec = data.record().people
+    record = rec.groupby(rec.index.to_period("Q")).sum().reindex(_quarters()).to_numpy(float)
+    log = {"record": record}
+    for k in range(iterations):
+        model = _quarterly_means(history_scenario(dates, values.round(1).tolist()), seeds, seed,
+                                 executor)
+        log[f"model_{k}"] = model
+        values = values * ((record + 50.0) / (model + 50.0)) ** damping
+        values = np.clip(values, 0.0, 200000.0)  # the parameter's bounds, an input not an output
+    return dates, values.round(1).tolist(), pd.DataFrame(log, index=_quarters().astype(str))
+
+
+def write_scenario(dates: list[dt.date], values: list[float], path: str | Path | None = None) -> Path:
+    """Write the history scenario with this demand path (default: the packaged TOML)."""
+    if path is None:
+        path = Path(str(resources.files("channelsim.data").joinpath("scenarios"))) / f"{SCENARIO_NAME}.toml"
+    return scenarios.save(history_scenario(dates, values), path)
