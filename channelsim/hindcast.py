@@ -17,8 +17,9 @@ written by :func:`write_scenario` from four dated paths:
 * **Demand** (``inflow_per_year``, linear between the middles of quarters): people reaching the
   coast. Fitted to the record's arrivals by quarter with :func:`fit_demand`: start from 1.2
   times each quarter's recorded arrivals (the calibrated 2024 ratio of inflow to arrivals) at a
-  yearly rate, run the history ``seeds`` times, multiply each quarter's value by (record + 50) /
-  (model mean + 50), damped by a power 0.8, and repeat ``iterations`` times.
+  yearly rate, run the history ``seeds`` times without the demand's own randomness, multiply
+  each quarter's value by (record + 50) / (model mean + 50), damped by a power 0.7, repeat
+  ``iterations`` times with fresh seeds, and keep the mean of the last two iterates.
 
 The demand also has randomness of its own in this scenario (``demand_volatility``, see
 :mod:`channelsim.drivers`), so an ensemble's spread includes surges and lulls nobody foresaw.
@@ -69,8 +70,9 @@ def _quarters() -> pd.PeriodIndex:
 
 
 def _quarter_knots() -> list[dt.date]:
-    """The middle of each quarter of the record (the last one: the middle of its recorded part)."""
-    knots = []
+    """The first day, then the middle of each quarter of the record (the last one: the middle
+    of its recorded part); the first two knots share the first quarter's value."""
+    knots = [HISTORY_START]
     for q in _quarters():
         first = q.start_time.date()
         last = min(q.end_time.date(), data.RECORD_LAST)
@@ -87,22 +89,29 @@ def supply_path() -> dict[str, Any]:
         days = len(boats)
         dates.append(boats.index[0].date() + dt.timedelta(days=days // 2))
         values.append(round(float(boats.sum()) / days * SUPPLY_PER_BOAT, 3))
-    return {"dates": dates, "values": values, "interpolation": "linear"}
+    # from the first day on (the standing value must not apply before the first mid-year)
+    return {"dates": [HISTORY_START] + dates, "values": values[:1] + values, "interpolation": "linear"}
 
 
 def initial_demand() -> tuple[list[dt.date], list[float]]:
     """First guess of the demand path: 1.2 times each quarter's recorded arrivals, a year's rate."""
     rec = data.record().people
     by_q = rec.groupby(rec.index.to_period("Q"))
-    rates = by_q.sum() / by_q.size() * 365.25 * INFLOW_PER_ARRIVAL
-    return _quarter_knots(), [round(float(v), 1) for v in rates]
+    rates = (by_q.sum() / by_q.size() * 365.25 * INFLOW_PER_ARRIVAL).round(1).tolist()
+    return _quarter_knots(), rates
+
+
+def _with_start(values: list[float]) -> list[float]:
+    """One value a quarter, plus the first quarter's again for the first day."""
+    values = list(values)
+    return values[:1] + values
 
 
 def history_scenario(demand_dates: list[dt.date], demand_values: list[float],
                      description: str = "") -> scenarios.Scenario:
     """The history scenario with the given demand path and the sourced paths."""
     paths = {
-        "inflow_per_year": {"dates": list(demand_dates), "values": list(demand_values),
+        "inflow_per_year": {"dates": list(demand_dates), "values": _with_start(demand_values),
                             "interpolation": "linear"},
         "officers_per_day": {"dates": [dt.date.fromisoformat(d) for d, _ in OFFICERS],
                              "values": [v for _, v in OFFICERS], "interpolation": "linear"},
@@ -129,8 +138,8 @@ def _quarterly_means(scen: scenarios.Scenario, seeds: int, seed: int, executor: 
     return by_q.groupby(level=0).mean().reindex(_quarters()).to_numpy(float)
 
 
-def fit_demand(iterations: int = 3, seeds: int = 2, seed: int = 2018, executor: Any = 2,
-               damping: float = 0.8, start: tuple[list, list] | None = None):
+def fit_demand(iterations: int = 4, seeds: int = 3, seed: int = 2018, executor: Any = 2,
+               damping: float = 0.7, start: tuple[list, list] | None = None):
     """Fit the demand path to the record's arrivals by quarter (see the module's docstring).
 
     Returns ``(dates, values, log)``: the path and a table of each iteration's model and record
@@ -139,13 +148,16 @@ def fit_demand(iterations: int = 3, seeds: int = 2, seed: int = 2018, executor: 
     values = np.asarray(values, float)
     rec = data.record().people
     record = rec.groupby(rec.index.to_period("Q")).sum().reindex(_quarters()).to_numpy(float)
-    log = {"record": record}
+    log, previous = {"record": record}, values
     for k in range(iterations):
-        model = _quarterly_means(history_scenario(dates, values.round(1).tolist()), seeds, seed,
-                                 executor)
+        scen = history_scenario(dates, values.round(1).tolist())
+        scen.params["demand_volatility"] = 0.0  # fit the path the random multiplier wanders around
+        model = _quarterly_means(scen, seeds, seed + k, executor)
         log[f"model_{k}"] = model
-        values = values * ((record + 50.0) / (model + 50.0)) ** damping
+        previous, values = values, values * ((record + 50.0) / (model + 50.0)) ** damping
         values = np.clip(values, 0.0, 200000.0)  # the parameter's bounds, an input not an output
+    # the mean of the last two iterates: the runs' noise makes single iterates jitter
+    values = (values + previous) / 2.0 if iterations > 1 else values
     return dates, values.round(1).tolist(), pd.DataFrame(log, index=_quarters().astype(str))
 
 
