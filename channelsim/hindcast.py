@@ -41,7 +41,8 @@ import pandas as pd
 
 from . import data, scenarios
 
-__all__ = ["HISTORY_START", "HISTORY_DAYS", "OFFICERS", "BASE_LOAD", "supply_path",
+__all__ = ["HISTORY_START", "HISTORY_DAYS", "OFFICERS", "BASE_LOAD", "supply_path", "yearly_table",
+           "misses", "YEARLY_PERIODS",
            "initial_demand", "history_scenario", "fit_demand", "write_scenario", "SCENARIO_NAME"]
 
 SCENARIO_NAME = "history_2018_2025"
@@ -166,3 +167,61 @@ def write_scenario(dates: list[dt.date], values: list[float], path: str | Path |
     if path is None:
         path = Path(str(resources.files("channelsim.data").joinpath("scenarios"))) / f"{SCENARIO_NAME}.toml"
     return scenarios.save(history_scenario(dates, values), path)
+
+
+# ------------------------------------------------------------------------------------ tables
+#: Periods of the yearly table: each calendar year of the record, then the first half of 2025.
+YEARLY_PERIODS: tuple[tuple[str, str, str], ...] = tuple(
+    (str(y), f"{y}-01-01", f"{y}-12-31") for y in range(2018, 2025)) + (
+    ("2025 H1", "2025-01-01", "2025-06-30"),)
+
+
+def yearly_table(sims: Any) -> pd.DataFrame:
+    """People, boats and people per boat by year (and 2025 H1): the record against the
+    members' median and 5-95% band. ``sims`` as :func:`channelsim.scoring.member_matrix` takes
+    (an Ensemble of the history, or a list of daily tables); periods not simulated are left out."""
+    from .scoring import member_matrix
+
+    people, boats = member_matrix(sims, "arrivals"), member_matrix(sims, "boats")
+    rec = data.record()
+    rows = []
+    for label, first, last in YEARLY_PERIODS:
+        if people.index[0] > pd.Timestamp(first) or people.index[-1] < pd.Timestamp(last):
+            continue
+        p, b = people.loc[first:last].sum(), boats.loc[first:last].sum()
+        r = rec.loc[first:last].sum()
+        ppb = p / b.where(b > 0)
+        rows.append({"period": label, "record_people": r.people, "people_median": p.median(),
+                     "people_q05": p.quantile(0.05), "people_q95": p.quantile(0.95),
+                     "record_boats": r.boats, "boats_median": b.median(),
+                     "boats_q05": b.quantile(0.05), "boats_q95": b.quantile(0.95),
+                     "record_ppb": r.people / r.boats, "ppb_median": ppb.median(),
+                     "ppb_q05": ppb.quantile(0.05), "ppb_q95": ppb.quantile(0.95)})
+    table = pd.DataFrame(rows).set_index("period")
+    table["people_error"] = table.people_median / table.record_people - 1.0
+    table["ppb_error"] = table.ppb_median / table.record_ppb - 1.0
+    return table
+
+
+def misses(yearly: pd.DataFrame, backtest: pd.DataFrame | None = None,
+           tolerance: float = 0.2) -> list[str]:
+    """Where the model misses, in sentences: years whose median people or people per boat is
+    more than ``tolerance`` off the record or whose record lies outside the 90% band, and
+    backtest origins where the model loses to the seasonal naive forecast."""
+    lines = []
+    for period, r in yearly.iterrows():
+        for what, unit in (("people", "people"), ("ppb", "people a boat")):
+            rec, med = r[f"record_{what}"], r[f"{what}_median"]
+            lo, hi = r[f"{what}_q05"], r[f"{what}_q95"]
+            off, outside = med / rec - 1.0, not lo <= rec <= hi
+            if abs(off) > tolerance or outside:
+                lines.append(f"{period}: {unit}: model median {med:,.0f} against {rec:,.0f} "
+                             f"recorded ({off:+.0%})" + (f"; the record is outside the 90% band "
+                                                         f"[{lo:,.0f}, {hi:,.0f}]" if outside else "") + ".")
+    if backtest is not None:
+        crps = backtest["crps"].unstack("forecaster")
+        for (origin, freq), row in crps.iterrows():
+            if row["model"] >= row["naive"]:
+                lines.append(f"Forecast from {origin} by {freq}: the model (CRPS {row['model']:,.0f}) "
+                             f"does not beat the seasonal naive forecast ({row['naive']:,.0f}).")
+    return lines
