@@ -162,11 +162,30 @@ def fit_demand(iterations: int = 4, seeds: int = 3, seed: int = 2018, executor: 
     return dates, values.round(1).tolist(), pd.DataFrame(log, index=_quarters().astype(str))
 
 
-def write_scenario(dates: list[dt.date], values: list[float], path: str | Path | None = None) -> Path:
-    """Write the history scenario with this demand path (default: the packaged TOML)."""
+_HEADER = """\
+# The history 2018-01-01 to 2025-07-31, written by channelsim.hindcast.write_scenario.
+# Paths (see channelsim/hindcast.py and docs/ODD.md, section 7.11):
+#   officers_per_day    French officers on the coast: facts table (french_officers_on_beaches,
+#                       french_coast_patrol_officers_per_day); 2018-2022 values assumed.
+#   boat_supply_per_day each year's recorded boats a day x the calibrated 2024 supply per boat.
+#   base_load           boat type (load without pressure): fitted by hand to 2018-2021 loads.
+#   inflow_per_year     demand reaching the coast: fitted to the record's arrivals by quarter
+#                       (channelsim.hindcast.fit_demand: {iterations} iterations of {seeds} runs,
+#                       multiplicative updates damped to the power 0.7, mean of the last two).
+"""
+
+
+def write_scenario(dates: list[dt.date], values: list[float], path: str | Path | None = None,
+                   iterations: int = 0, seeds: int = 0) -> Path:
+    """Write the history scenario with this demand path (default: the packaged TOML), with a
+    header saying how each path was set."""
     if path is None:
         path = Path(str(resources.files("channelsim.data").joinpath("scenarios"))) / f"{SCENARIO_NAME}.toml"
-    return scenarios.save(history_scenario(dates, values), path)
+    text = _HEADER.format(iterations=iterations, seeds=seeds) + scenarios.dumps(
+        history_scenario(dates, values))
+    path = Path(path)
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 # ------------------------------------------------------------------------------------ tables
