@@ -7,9 +7,10 @@ drawn afresh from that generator, so members share the past and have independent
 seed gives one result in any process.
 
 What a member knows of the future inputs: with ``inputs="held"`` (the default) every dated path
-holds the value it had on the day before the origin (a forecaster on that day does not know
-the demand fitted to later records, nor later police numbers); with ``inputs="scenario"`` the
-scenario's paths run on (for "what if the inputs had been known" questions).
+holds the value of its last date on or before the eve of the origin (a forecaster on that day
+knows neither the demand fitted to later records nor later police numbers); with
+``inputs="scenario"`` the scenario's paths run on (for "what if the inputs had been known"
+questions).
 
 :func:`backtest` runs the history once, branches at each origin in turn and scores each
 origin's members against the record over the next ``horizon_days`` with
@@ -98,17 +99,15 @@ def _trunk(scenario: scenarios.Scenario, seed: int, origins: list[dt.date],
 
 
 def _held(path: DatedPath, origin: dt.date) -> DatedPath | None:
-    """``path`` as known on the eve of ``origin``: its value that day held from then on."""
+    """``path`` as known on the eve of ``origin``: the value of its last date on or before the
+    eve, held from then on (interpolating toward a later date would use what was not known:
+    the history's demand at a later date is fitted to later records)."""
     eve = origin - dt.timedelta(days=1)
-    value = path.value_at(eve)
-    if value is None:
-        return None
     dates = [d for d in path.dates if d <= eve]
-    values = list(path.values[:len(dates)])
-    if dates[-1] != eve:
-        dates, values = dates + [eve], values + [value]
-    return DatedPath(parameter=path.parameter, dates=dates, values=values,
-                     interpolation=path.interpolation)
+    if not dates:
+        return None
+    return DatedPath(parameter=path.parameter, dates=dates, values=path.values[:len(dates)],
+                     interpolation="step")
 
 
 def _branch(model: ChannelModel, member_seed: np.random.SeedSequence, origin: dt.date,

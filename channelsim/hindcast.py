@@ -55,8 +55,7 @@ OFFICERS: tuple[tuple[str, float], ...] = (
     ("2023-07-01", 800.0), ("2024-07-01", 1000.0), ("2025-06-01", 1200.0))
 #: People a boat carries without enforcement or scarcity, by year (boat type; fitted by hand).
 BASE_LOAD: tuple[tuple[str, float], ...] = (
-    ("2018-01-01", 5.0), ("2019-01-01", 7.0), ("2020-01-01", 7.5), ("2021-01-01", 12.0),
-    ("2022-01-01", 18.0))
+    ("2018-01-01", 8.0), ("2019-01-01", 8.5), ("2021-01-01", 13.5), ("2022-01-01", 18.0))
 #: Calibrated 2024 boat supply (boats/day) per recorded boat landed a day in 2024.
 SUPPLY_PER_BOAT = 3.4 / (695 / 366)
 #: Parameters of the scenario besides the paths (read when the model is built, or constant).
@@ -176,7 +175,7 @@ _HEADER = """\
 
 
 def write_scenario(dates: list[dt.date], values: list[float], path: str | Path | None = None,
-                   iterations: int = 0, seeds: int = 0) -> Path:
+                   iterations: int | str = 0, seeds: int | str = 0) -> Path:
     """Write the history scenario with this demand path (default: the packaged TOML), with a
     header saying how each path was set."""
     if path is None:

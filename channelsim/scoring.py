@@ -205,8 +205,8 @@ class Score:
             t = self.table.loc[freq]
             m, nv, nb = (t.loc[k, "crps"] for k in FORECASTERS)
             if np.isnan(nv):
-                lines.append(f"By {freq}: no naive forecast (the year before {self.start} is not "
-                             "in the record).")
+                lines.append(f"By {freq}: no naive forecast (its spread needs more than a year "
+                             f"of record before {self.start}).")
                 continue
             says = "beats" if m < nv else "does NOT beat"
             nb_says = "beats" if m < nb else "does not beat"

@@ -84,3 +84,13 @@ def test_backtest_refuses_origins_whose_horizon_leaves_the_record():
     with pytest.raises(ParameterError, match=r"origin 2025-07-20 with horizon_days=30: end=2025-08-18 "
                        "is outside the record"):
         channelsim.validation.backtest(["2025-07-20"], 30, 2)
+
+
+def test_the_default_history_forecasts_from_a_date_it_reaches():
+    fc = channelsim.forecast("2018-03-01", 7, 2, seed=4)
+    assert fc.scenario == "history_2018_2025" and fc.inputs == "held"
+    assert len(fc.daily) == 14 and fc.totals.arrivals.max() < 100  # a quiet winter week of 2018
+    bands = fc.bands("arrivals", "week")
+    assert (bands["q05"] <= bands["median"]).all() and (bands["median"] <= bands["q95"]).all()
+    with pytest.raises(ParameterError, match="from_date=2025-08-02 is not reached by the history"):
+        channelsim.forecast("2025-08-02", 7, 2)
