@@ -315,7 +315,7 @@ REGISTRY: tuple[ParamSpec, ...] = (
               "Standard deviation of the random log-multiplier on the inflow (0 = no randomness "
               "of demand beyond daily Poisson noise)",
               "assumption: 0 keeps the calibrated 2024 scenarios' numbers; calibrated (history): "
-              "0.3 in history_2018_2025 (monthly 90% bands hold about 84% of months; more "
+              "0.3 in history_2018_2025 (monthly 90% bands hold about 80% of months; more "
               "volatility pulls yearly medians below the record)",
               low=0, high=2),
     ParamSpec("demand_memory_days", 60.0, "days", "migrant",
