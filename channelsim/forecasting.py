@@ -9,8 +9,7 @@ seed gives one result in any process.
 What a member knows of the future inputs: with ``inputs="held"`` (the default) every dated path
 keeps only its dates up to the eve of the origin (a forecaster on that day knows neither the
 demand fitted to later records nor later police numbers): most hold their last value, and
-the demand repeats its last year's seasonal shape scaled by its growth over that year (see
-:func:`_held`); with ``inputs="scenario"`` the scenario's paths run on (for "what if the
+the demand repeats its last year (see :func:`_held`); with ``inputs="scenario"`` the scenario's paths run on (for "what if the
 inputs had been known" questions).
 
 :func:`backtest` runs the history once, branches at each origin in turn and scores each
@@ -36,7 +35,7 @@ import pandas as pd
 from . import data, scenarios
 from .drivers import DatedPath
 from .model import ChannelModel, as_date
-from .params import ParameterError, spec
+from .params import ParameterError
 from .scoring import check_period, score
 from .simulation import build_model, check_days
 from .weather import SeasonalWeather
@@ -99,8 +98,8 @@ def _trunk(scenario: scenarios.Scenario, seed: int, origins: list[dt.date],
         yield origin, model
 
 
-#: Paths that, held from an origin, repeat last year's seasonal shape (scaled by the growth
-#: over the last year) instead of holding their last value: the demand fitted by quarter.
+#: Paths that, held from an origin, repeat last year's values (the seasonal naive forecast of
+#: an input) instead of holding their last value: the demand, fitted by quarter.
 SEASONAL_PATHS = frozenset({"inflow_per_year"})
 _YEAR = dt.timedelta(days=365)
 
@@ -109,25 +108,22 @@ def _held(path: DatedPath, origin: dt.date) -> DatedPath | None:
     """``path`` as known on the eve of ``origin``: only its dates up to the eve, then held.
 
     Most paths hold the value of their last date on or before the eve (interpolating toward a
-    later date would use what was not known). A path in :data:`SEASONAL_PATHS` with more than
-    a year of dates before the eve goes on as its last year again, each value times the growth
-    of the last year over the year before (the seasonal naive forecast of an input)."""
+    later date would use what was not known). A path in :data:`SEASONAL_PATHS` goes on as its
+    last year again (each of its dates in the year to the eve comes back a year later with the
+    same value), as the seasonal naive forecast does with arrivals. Scaling it by the last
+    year's growth was tried and dropped: it overshoots at every turn of the trend (autumn 2022,
+    summer 2023)."""
     eve = origin - dt.timedelta(days=1)
     n = sum(d <= eve for d in path.dates)
     if n == 0:
         return None
     dates, values = list(path.dates[:n]), list(path.values[:n])
-    recent = [(d, v) for d, v in zip(dates, values) if d > eve - _YEAR]
-    a_year_before = [path.value_at(d - _YEAR) for d, _ in recent]
-    if path.parameter not in SEASONAL_PATHS or not recent or None in a_year_before:
+    recent = [(d + _YEAR, v) for d, v in zip(dates, values) if d > eve - _YEAR]
+    if path.parameter not in SEASONAL_PATHS or not recent:
         return DatedPath(parameter=path.parameter, dates=dates, values=values,
                          interpolation="step")
-    before = sum(a_year_before)
-    growth = sum(v for _, v in recent) / before if before > 0 else 1.0
-    s = spec(path.parameter)
-    future = [(d + _YEAR, float(np.clip(v * growth, s.low, s.high))) for d, v in recent]
-    return DatedPath(parameter=path.parameter, dates=dates + [d for d, _ in future],
-                     values=values + [v for _, v in future], interpolation=path.interpolation)
+    return DatedPath(parameter=path.parameter, dates=dates + [d for d, _ in recent],
+                     values=values + [v for _, v in recent], interpolation=path.interpolation)
 
 
 def _branch(model: ChannelModel, member_seed: np.random.SeedSequence, origin: dt.date,

@@ -96,17 +96,17 @@ def test_the_default_history_forecasts_from_a_date_it_reaches():
         channelsim.forecast("2025-08-02", 7, 2)
 
 
-def test_held_demand_repeats_last_years_season_scaled_by_its_growth():
+def test_held_demand_repeats_last_year_and_other_inputs_hold_their_last_value():
     from channelsim.drivers import DatedPath
     from channelsim.forecasting import _held
 
     dates = [f"{y}-{m:02d}-15" for y in (2020, 2021) for m in (2, 5, 8, 11)]
-    values = [100, 200, 400, 200, 150, 300, 600, 300]  # the second year is 1.5 times the first
+    values = [100, 200, 400, 200, 150, 300, 600, 300]
     path = DatedPath(parameter="inflow_per_year", dates=dates, values=values, interpolation="linear")
     held = _held(path, pd.Timestamp("2022-01-01").date())
     assert held.value_at("2021-11-15") == 300  # the past is kept
-    # 600 a year earlier, times 1.5 (a 365-day year across a leap day shifts it a little)
-    assert held.value_at("2022-08-15") == pytest.approx(900.0, rel=0.01)
-    assert held.value_at("2022-02-15") == pytest.approx(225.0, rel=0.01)
+    assert held.value_at("2022-08-15") == 600 and held.value_at("2022-02-15") == 150
+    assert held.value_at("2024-01-01") == 300  # after a repeated year, the last value holds
     officers = DatedPath(parameter="officers_per_day", dates=dates, values=values, interpolation="linear")
     assert _held(officers, pd.Timestamp("2022-01-01").date()).value_at("2022-08-15") == 300
+    assert _held(officers, pd.Timestamp("2020-01-01").date()) is None  # nothing known yet
