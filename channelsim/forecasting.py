@@ -9,7 +9,7 @@ seed gives one result in any process.
 What a member knows of the future inputs: with ``inputs="held"`` (the default) every dated path
 keeps only its dates up to the eve of the origin (a forecaster on that day knows neither the
 demand fitted to later records nor later police numbers): most hold their last value, and
-the demand repeats its last year (see :func:`_held`); with ``inputs="scenario"`` the scenario's paths run on (for "what if the
+the demand holds its mean over the last year (see :func:`_held`); with ``inputs="scenario"`` the scenario's paths run on (for "what if the
 inputs had been known" questions).
 
 :func:`backtest` runs the history once, branches at each origin in turn and scores each
@@ -98,32 +98,30 @@ def _trunk(scenario: scenarios.Scenario, seed: int, origins: list[dt.date],
         yield origin, model
 
 
-#: Paths that, held from an origin, repeat last year's values (the seasonal naive forecast of
-#: an input) instead of holding their last value: the demand, fitted by quarter.
-SEASONAL_PATHS = frozenset({"inflow_per_year"})
-_YEAR = dt.timedelta(days=365)
+#: Paths that, held from an origin, hold their mean over the year to the eve instead of their
+#: last value: the demand, fitted by quarter, whose last value is one season's (the model's
+#: own seasonal cycle of the inflow still applies on top).
+YEARLY_MEAN_PATHS = frozenset({"inflow_per_year"})
+_YEAR = 365
 
 
 def _held(path: DatedPath, origin: dt.date) -> DatedPath | None:
-    """``path`` as known on the eve of ``origin``: only its dates up to the eve, then held.
-
-    Most paths hold the value of their last date on or before the eve (interpolating toward a
-    later date would use what was not known). A path in :data:`SEASONAL_PATHS` goes on as its
-    last year again (each of its dates in the year to the eve comes back a year later with the
-    same value), as the seasonal naive forecast does with arrivals. Scaling it by the last
-    year's growth was tried and dropped: it overshoots at every turn of the trend (autumn 2022,
-    summer 2023)."""
+    """``path`` as known on the eve of ``origin``: only its dates up to the eve, then a held
+    value: the value of its last date on or before the eve (interpolating toward a later date
+    would use what was not known), or for :data:`YEARLY_MEAN_PATHS` its daily mean over the
+    year to the eve. Two other rules for the demand were tried in the backtest and dropped:
+    repeating its last year (it carries one year's surges into the next) and scaling that by
+    the last year's growth (it overshoots at every turn of the trend)."""
     eve = origin - dt.timedelta(days=1)
     n = sum(d <= eve for d in path.dates)
     if n == 0:
         return None
     dates, values = list(path.dates[:n]), list(path.values[:n])
-    recent = [(d + _YEAR, v) for d, v in zip(dates, values) if d > eve - _YEAR]
-    if path.parameter not in SEASONAL_PATHS or not recent:
-        return DatedPath(parameter=path.parameter, dates=dates, values=values,
-                         interpolation="step")
-    return DatedPath(parameter=path.parameter, dates=dates + [d for d, _ in recent],
-                     values=values + [v for _, v in recent], interpolation=path.interpolation)
+    if path.parameter in YEARLY_MEAN_PATHS:
+        days = [eve - dt.timedelta(days=k) for k in range(_YEAR)]
+        known = [v for d in days if (v := path.value_at(d)) is not None]
+        dates, values = dates + [origin], values + [float(np.mean(known))]
+    return DatedPath(parameter=path.parameter, dates=dates, values=values, interpolation="step")
 
 
 def _branch(model: ChannelModel, member_seed: np.random.SeedSequence, origin: dt.date,

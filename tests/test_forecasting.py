@@ -96,17 +96,18 @@ def test_the_default_history_forecasts_from_a_date_it_reaches():
         channelsim.forecast("2025-08-02", 7, 2)
 
 
-def test_held_demand_repeats_last_year_and_other_inputs_hold_their_last_value():
+def test_held_demand_holds_its_last_years_mean_and_other_inputs_their_last_value():
     from channelsim.drivers import DatedPath
     from channelsim.forecasting import _held
 
-    dates = [f"{y}-{m:02d}-15" for y in (2020, 2021) for m in (2, 5, 8, 11)]
-    values = [100, 200, 400, 200, 150, 300, 600, 300]
-    path = DatedPath(parameter="inflow_per_year", dates=dates, values=values, interpolation="linear")
+    dates = ["2020-01-01", "2021-01-01", "2021-07-02"]
+    path = DatedPath(parameter="inflow_per_year", dates=dates, values=[900, 100, 300])
     held = _held(path, pd.Timestamp("2022-01-01").date())
-    assert held.value_at("2021-11-15") == 300  # the past is kept
-    assert held.value_at("2022-08-15") == 600 and held.value_at("2022-02-15") == 150
-    assert held.value_at("2024-01-01") == 300  # after a repeated year, the last value holds
-    officers = DatedPath(parameter="officers_per_day", dates=dates, values=values, interpolation="linear")
-    assert _held(officers, pd.Timestamp("2022-01-01").date()).value_at("2022-08-15") == 300
+    assert held.value_at("2021-03-01") == 100  # the past is kept
+    # 182 days at 100 and 183 at 300 in the year to 31 December 2021
+    assert held.value_at("2022-01-01") == pytest.approx((182 * 100 + 183 * 300) / 365)
+    assert held.value_at("2030-01-01") == held.value_at("2022-01-01")
+    officers = DatedPath(parameter="officers_per_day", dates=dates, values=[900, 100, 300],
+                         interpolation="linear")
+    assert _held(officers, pd.Timestamp("2021-04-01").date()).value_at("2021-12-01") == 100
     assert _held(officers, pd.Timestamp("2020-01-01").date()) is None  # nothing known yet
