@@ -20,10 +20,11 @@ interface:
 >>> channelsim.aggregate(daily, "week")                   # one row a week            # doctest: +SKIP
 """
 
-from . import calibration, decisions, geography, policies, results, scenarios, validation
+from . import calibration, data, decisions, geography, policies, results, scenarios, validation
 from .agents import BorderForceVessel, FrenchPoliceUnit, SmugglingGang
 from .analysis import PolicyEffect, effect_drivers, policy_effect
 from .experiments import Ensemble, compare, ensemble, sweep
+from .forecasting import Forecast, backtest, forecast
 from .model import ChannelModel
 from .params import REGISTRY, Params, ParameterError
 from .population import Migrant, State
@@ -38,7 +39,8 @@ __all__ = [
     "aggregate", "summary", "Migrant", "State", "SmugglingGang", "FrenchPoliceUnit",
     "BorderForceVessel", "WeatherFileError", "scenarios", "results", "decisions", "geography",
     "calibration", "validation", "policies", "ensemble", "Ensemble", "compare", "sweep",
-    "policy_effect", "effect_drivers", "PolicyEffect", "Dashboard",
+    "policy_effect", "effect_drivers", "PolicyEffect", "Dashboard", "forecast", "Forecast",
+    "backtest", "data",
 ]
 
 

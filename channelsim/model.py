@@ -24,6 +24,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from .drivers import make_drivers
 from .geography import build_grid, geography
 from . import checks
 from .checks import FIRST_DATE, LAST_DATE
@@ -116,14 +117,19 @@ class ChannelModel(mesa.Model):
             (see :func:`channelsim.weather.make_weather`).
         policies: policy objects (:mod:`channelsim.policies`); dated, composable. They are the
             only way a policy enters a run.
+        paths: dated paths of parameters, ``{name: DatedPath or {dates, values, interpolation}}``
+            (:mod:`channelsim.drivers`), applied each morning with the demand process.
         **overrides: registry parameters by name (as Mesa's ``batch_run`` and SolaraViz pass them).
     """
 
     def __init__(self, params: Params | Mapping[str, Any] | None = None, *,
                  start: Any = "2024-01-01", rng: Any = None, weather: Any = None,
-                 policies: Iterable[Any] | None = None, **overrides: Any) -> None:
+                 policies: Iterable[Any] | None = None, paths: Mapping[str, Any] | None = None,
+                 **overrides: Any) -> None:
         super().__init__(rng=checks.rng_seed(rng, "seed"))
         self.params: Params = _as_params(params, overrides)
+        # Dated inputs and the demand process (None when nothing moves: runs as before)
+        self.drivers = make_drivers(paths, self.params)
         self.start = as_date(start)
         self.date = self.start - dt.timedelta(days=1)  #: the last simulated day
         self.geo = geo = geography()
@@ -163,6 +169,8 @@ class ChannelModel(mesa.Model):
     def step(self) -> None:
         """Simulate one day."""
         self.date = self.start + dt.timedelta(days=self.steps - 1)
+        if self.drivers is not None:  # today's values of dated parameters and of demand
+            self.drivers.morning(self)
         self.tally = Tally(launches_by_point=np.zeros(self.geo.n_points, dtype=np.int64))
         self.weather.dawn()                             # the day's wind force
         policies = self._set_levers()                   # policies in force set today's levers

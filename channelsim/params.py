@@ -344,6 +344,19 @@ REGISTRY: tuple[ParamSpec, ...] = (
               0.0, "people/week", "levers",
               "Admissions through safe routes not tied to returns",
               "assumption: policy lever, 0 in 2024", low=0, high=5000),
+    # ------------------------------------------------------- demand process (channelsim.drivers)
+    ParamSpec("demand_volatility", "Volatility of demand", 0.0, "log scale", "migrant",
+              "Standard deviation of the random log-multiplier on the inflow (0 = no randomness "
+              "of demand beyond daily Poisson noise)",
+              "assumption: 0 keeps the calibrated 2024 scenarios' numbers; calibrated (history): "
+              "0.6 in history_2018_2025 (85% of months inside the 90% band; backtest CRPS lower "
+              "than with 0.3)",
+              low=0, high=2),
+    ParamSpec("demand_memory_days", "Memory of demand surges", 60.0, "days", "migrant",
+              "E-folding time of the random log-multiplier on the inflow (AR(1) persistence "
+              "exp(-1/days); long memory approaches a random walk)",
+              "assumption: surges and lulls of arrivals last weeks to months (Zens and Bijak, "
+              "arXiv:2508.18716: weekly log-intensity close to a random walk)", low=1, high=3650),
 )
 
 _BY_NAME: dict[str, ParamSpec] = {s.name: s for s in REGISTRY}

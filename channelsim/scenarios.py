@@ -39,6 +39,7 @@ from . import checks
 from .checks import FIRST_DATE, LAST_DATE, MAX_DAYS, CalendarDate
 from .params import ParameterError, Params
 from .policies import Policy, default_policies, policy_from_dict
+from .drivers import parse_paths
 
 __all__ = ["Scenario", "ScenarioError", "DEFAULT", "names", "get", "load", "save", "loads",
            "dumps", "default_policies"]
@@ -56,6 +57,7 @@ _EXPECTED = {
     "days": f"a whole number of days from 1 to {MAX_DAYS}",
     "params": "a table of registry parameters ([params])",
     "policies": "an array of tables ([[policies]])",
+    "paths": "a table of dated paths ([paths.<parameter>] with dates and values)",
 }
 _KEYS = set(_EXPECTED)
 
@@ -68,6 +70,8 @@ class _ScenarioFields:
     days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = 366
     params: dict[str, Any] = Field(default_factory=dict)
     policies: list[dict[str, Any]] = Field(default_factory=list)
+    #: dated paths of parameters: ``{name: {dates, values, interpolation}}`` (channelsim.drivers)
+    paths: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _whole_scenario(self) -> "_ScenarioFields":
@@ -82,6 +86,11 @@ class _ScenarioFields:
             raise ScenarioError(f"{where}, [params]: {err}") from None
         for k, pol in enumerate(self.policies):
             policy_from_dict(pol, where=f"{where}, policies[{k}]")
+        try:
+            paths = {k: v.to_dict() for k, v in parse_paths(self.paths).items()}
+        except ParameterError as err:
+            raise ScenarioError(f"{where}, [paths]: {err}") from None
+        object.__setattr__(self, "paths", paths)  # frozen: the checked, normalised form
         return self
 
 
@@ -122,7 +131,8 @@ class Scenario(_ScenarioFields):
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, "start": self.start,
                 "days": self.days, "params": dict(self.params),
-                "policies": [dict(p) for p in self.policies]}
+                "policies": [dict(p) for p in self.policies],
+                "paths": {k: dict(v) for k, v in self.paths.items()}}
 
 
 def _translate(err: ValidationError, args: tuple, fields: dict[str, Any]) -> ScenarioError:
@@ -180,6 +190,8 @@ def dumps(scenario: Scenario) -> str:
     data = scenario.to_dict()
     if not data["policies"]:
         del data["policies"]
+    if not data["paths"]:
+        del data["paths"]
     return tomli_w.dumps(data)
 
 

@@ -34,11 +34,13 @@ def build_model(scenario: str | Any | None = None, *, start: Any = None, seed: A
 
     The parameters are ``params`` (a :class:`Params` or a mapping of parameter values; the
     registry defaults if None), then the scenario's ``[params]``, then ``overrides`` (registry
-    parameters by name), each on top of the one before. ``start`` defaults to the scenario's."""
+    parameters by name), each on top of the one before; an override of a parameter with a dated
+    path in the scenario replaces the path. ``start`` defaults to the scenario's."""
     scen = scenarios.get(scenario)
     p = _base_params(params).replace(**{**scen.params, **overrides})
     return ChannelModel(p, start=scen.start if start is None else start, rng=seed,
-                        weather=weather, policies=scen.make_policies(p))
+                        weather=weather, policies=scen.make_policies(p),
+                        paths={k: v for k, v in scen.paths.items() if k not in overrides})
 
 
 def _check_weather_covers(model: ChannelModel, days: int) -> None:

@@ -31,9 +31,17 @@ import pandas as pd
 
 from . import calibration
 from .params import Params
+from .scoring import Score, score
+
+
+def backtest(*args: Any, **kwargs: Any) -> pd.DataFrame:
+    """Rolling-origin backtest against the record: see :func:`channelsim.forecasting.backtest`."""
+    from .forecasting import backtest as run
+
+    return run(*args, **kwargs)
 
 __all__ = ["load_facts", "validate", "discrepancies", "history", "History", "HISTORY_YEARS",
-           "HISTORY_OFFICERS"]
+           "HISTORY_OFFICERS", "score", "Score", "backtest"]
 
 #: Years of the recorded history (arrivals and people per boat are recorded for each).
 HISTORY_YEARS: tuple[int, ...] = tuple(range(2018, 2025))
@@ -120,6 +128,83 @@ def discrepancies(table: pd.DataFrame) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------ history
+def _sweep(officers, years, arrivals, n, seed, executor, scenario, overrides) -> pd.DataFrame:
+    """Runs of each year at each enforcement level: one row per (year, level, replicate)."""
+    from .experiments import ensemble, open_executor
+
+    base = Params(**overrides)
+    frames = []
+    with open_executor(executor, n) as pool:  # one pool for the whole sweep
+        for y in years:
+            scaled = {**overrides, **_year_overrides(base, arrivals[y] / arrivals[BASE_YEAR])}
+            start = dt.date(y, 1, 1)
+            days = (dt.date(y + 1, 1, 1) - start).days
+            for level in officers:
+                ens = ensemble(scenario, n, days=days, start=start, seed=seed, executor=pool,
+                               progress=False, keep_daily=False,
+                               **{**scaled, "officers_per_day": float(level)})
+                if len(ens.failures):
+                    raise RuntimeError(f"{y}, officers_per_day={level}: {len(ens.failures)} of "
+                                       f"{n} runs failed: {ens.failures.iloc[0]['error']}")
+                frames.append(ens.summary[["arrivals", "people_per_boat", "stopped_share"]]
+                              .reset_index().assign(year=y, officers_per_day=float(level)))
+    return pd.concat(frames, ignore_index=True)[
+        ["year", "officers_per_day", "replicate", "arrivals", "people_per_boat", "stopped_share"]]
+
+
+def _year_verdict(y: int, curve: pd.DataFrame, rec_arrivals: float, rec_ppb: float,
+                  rec_stop: float, tolerance: float) -> dict[str, Any]:
+    """One year's row of :attr:`History.by_year` from the median curves over enforcement."""
+    lo_ppb, hi_ppb = float(curve.people_per_boat.min()), float(curve.people_per_boat.max())
+    row = {"year": y, "record_arrivals": rec_arrivals, "record_people_per_boat": rec_ppb,
+           "record_stopped_share": rec_stop, "model_ppb_min": lo_ppb, "model_ppb_max": hi_ppb,
+           "implied_officers": math.nan, "model_stopped_share": math.nan,
+           "model_people_per_boat": math.nan, "relative_error": math.nan}
+    if math.isnan(rec_stop):
+        reproduced, verdict = _verdict_without_share(y, curve, rec_ppb, lo_ppb, hi_ppb, row)
+    else:
+        reproduced, verdict = _verdict_with_share(y, curve, rec_ppb, rec_stop, tolerance, row)
+    row.update(reproduced=reproduced, verdict=verdict)
+    return row
+
+
+def _verdict_with_share(y, curve, rec_ppb, rec_stop, tolerance, row) -> tuple[bool, str]:
+    """A year with a recorded share stopped: people per boat at the enforcement that stops it."""
+    implied = _interp(rec_stop, curve.stopped_share.to_numpy(), curve.index.to_numpy())
+    row["implied_officers"] = implied
+    if math.isnan(implied):
+        return False, (f"{y}: the recorded {rec_stop:.0%} of attempts stopped is outside what "
+                       f"the swept enforcement gives ({curve.stopped_share.min():.0%} to "
+                       f"{curve.stopped_share.max():.0%}).")
+    model = _interp(implied, curve.index.to_numpy(), curve.people_per_boat.to_numpy())
+    err = (model - rec_ppb) / rec_ppb
+    row.update(model_people_per_boat=model, relative_error=err, model_stopped_share=rec_stop)
+    reproduced = abs(err) <= tolerance
+    return reproduced, (f"{y}: at the {implied:,.0f} officers a day that stop the recorded "
+                        f"{rec_stop:.0%} of attempts, the model loads {model:.0f} people a boat "
+                        f"against {rec_ppb:.0f} recorded ({err:+.0%}): "
+                        + ("reproduced." if reproduced else "not reproduced."))
+
+
+def _verdict_without_share(y, curve, rec_ppb, lo_ppb, hi_ppb, row) -> tuple[bool, str]:
+    """A year without a recorded share stopped: does any enforcement give its people per boat?"""
+    implied = _interp(rec_ppb, curve.people_per_boat.to_numpy(), curve.index.to_numpy())
+    row["implied_officers"] = implied
+    if not math.isnan(implied):
+        share = _interp(implied, curve.index.to_numpy(), curve.stopped_share.to_numpy())
+        row.update(model_people_per_boat=rec_ppb, relative_error=0.0, model_stopped_share=share)
+        return True, (f"{y}: the recorded {rec_ppb:.0f} people a boat is reached at about "
+                      f"{implied:,.0f} officers a day, where the model stops {share:.0%} of "
+                      f"attempts (no record of the share stopped in {y} to check that against).")
+    if rec_ppb < lo_ppb:
+        return False, (f"{y}: not reproduced: even with {curve.index.min():,.0f} officers the "
+                       f"model's gangs load {lo_ppb:.0f} people a boat, above the recorded "
+                       f"{rec_ppb:.0f}.")
+    return False, (f"{y}: not reproduced: even with {curve.index.max():,.0f} officers the "
+                   f"model's gangs load {hi_ppb:.0f} people a boat, below the recorded "
+                   f"{rec_ppb:.0f}.")
+
+
 def _year_overrides(base: Params, scale: float) -> dict[str, Any]:
     """Demand and boat supply of a year whose record arrivals are ``scale`` times the base year's."""
     return {"inflow_per_year": base.inflow_per_year * scale,
@@ -187,75 +272,8 @@ def history(officers: tuple[float, ...] = HISTORY_OFFICERS, *, years: tuple[int,
                          f"expected years among {sorted(set(arrivals.index) & set(ppb.index))}")
     if len(officers) < 2 or any(o < 0 for o in officers):
         raise ValueError(f"officers={officers!r} is invalid: expected at least two levels >= 0")
-    from .experiments import ensemble, open_executor
-
-    base = Params(**overrides)
-    frames = []
-    with open_executor(executor, n) as pool:  # one pool for the whole sweep
-        for y in years:
-            scaled = {**overrides, **_year_overrides(base, arrivals[y] / arrivals[BASE_YEAR])}
-            start = dt.date(y, 1, 1)
-            days = (dt.date(y + 1, 1, 1) - start).days
-            for level in officers:
-                ens = ensemble(scenario, n, days=days, start=start, seed=seed, executor=pool,
-                               progress=False, keep_daily=False,
-                               **{**scaled, "officers_per_day": float(level)})
-                if len(ens.failures):
-                    raise RuntimeError(f"{y}, officers_per_day={level}: {len(ens.failures)} of "
-                                       f"{n} runs failed: {ens.failures.iloc[0]['error']}")
-                frames.append(ens.summary[["arrivals", "people_per_boat", "stopped_share"]]
-                              .reset_index().assign(year=y, officers_per_day=float(level)))
-    sweep = pd.concat(frames, ignore_index=True)[
-        ["year", "officers_per_day", "replicate", "arrivals", "people_per_boat", "stopped_share"]]
+    sweep = _sweep(officers, years, arrivals, n, seed, executor, scenario, overrides)
     med = sweep.groupby(["year", "officers_per_day"])[["people_per_boat", "stopped_share"]].median()
-
-    rows = []
-    for y in years:
-        curve = med.loc[y]
-        lo_ppb, hi_ppb = float(curve.people_per_boat.min()), float(curve.people_per_boat.max())
-        rec_ppb, rec_stop = float(ppb[y]), float(stopped.get(y, math.nan))
-        row = {"year": y, "record_arrivals": float(arrivals[y]), "record_people_per_boat": rec_ppb,
-               "record_stopped_share": rec_stop, "model_ppb_min": lo_ppb, "model_ppb_max": hi_ppb,
-               "implied_officers": math.nan, "model_stopped_share": math.nan,
-               "model_people_per_boat": math.nan, "relative_error": math.nan}
-        if not math.isnan(rec_stop):
-            implied = _interp(rec_stop, curve.stopped_share.to_numpy(), curve.index.to_numpy())
-            row["implied_officers"] = implied
-            if math.isnan(implied):
-                reproduced = False
-                verdict = (f"{y}: the recorded {rec_stop:.0%} of attempts stopped is outside what "
-                           f"the swept enforcement gives ({curve.stopped_share.min():.0%} to "
-                           f"{curve.stopped_share.max():.0%}).")
-            else:
-                model = _interp(implied, curve.index.to_numpy(), curve.people_per_boat.to_numpy())
-                err = (model - rec_ppb) / rec_ppb
-                row.update(model_people_per_boat=model, relative_error=err,
-                           model_stopped_share=rec_stop)
-                reproduced = abs(err) <= tolerance
-                verdict = (f"{y}: at the {implied:,.0f} officers a day that stop the recorded "
-                           f"{rec_stop:.0%} of attempts, the model loads {model:.0f} people a boat "
-                           f"against {rec_ppb:.0f} recorded ({err:+.0%}): "
-                           + ("reproduced." if reproduced else "not reproduced."))
-        else:
-            implied = _interp(rec_ppb, curve.people_per_boat.to_numpy(), curve.index.to_numpy())
-            row["implied_officers"] = implied
-            reproduced = not math.isnan(implied)
-            if reproduced:
-                share = _interp(implied, curve.index.to_numpy(), curve.stopped_share.to_numpy())
-                row.update(model_people_per_boat=rec_ppb, relative_error=0.0,
-                           model_stopped_share=share)
-                verdict = (f"{y}: the recorded {rec_ppb:.0f} people a boat is reached at about "
-                           f"{implied:,.0f} officers a day, where the model stops {share:.0%} of "
-                           f"attempts (no record of the share stopped in {y} to check that "
-                           "against).")
-            elif rec_ppb < lo_ppb:
-                verdict = (f"{y}: not reproduced: even with {curve.index.min():,.0f} officers the "
-                           f"model's gangs load {lo_ppb:.0f} people a boat, above the recorded "
-                           f"{rec_ppb:.0f}.")
-            else:
-                verdict = (f"{y}: not reproduced: even with {curve.index.max():,.0f} officers the "
-                           f"model's gangs load {hi_ppb:.0f} people a boat, below the recorded "
-                           f"{rec_ppb:.0f}.")
-        row.update(reproduced=reproduced, verdict=verdict)
-        rows.append(row)
+    rows = [_year_verdict(y, med.loc[y], float(arrivals[y]), float(ppb[y]),
+                          float(stopped.get(y, math.nan)), tolerance) for y in years]
     return History(sweep=sweep, by_year=pd.DataFrame(rows).set_index("year"), tolerance=tolerance)
