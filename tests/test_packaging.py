@@ -76,7 +76,7 @@ def test_an_installed_wheel_runs_every_named_scenario(installed: Path):
                   for e in data.iterdir() if e.name.endswith(".csv")}
         runs = {}
         for name in scenarios.names():
-            daily = channelsim.simulate(name, days=3, seed=1)
+            daily = channelsim.simulate(name, days=30, seed=1)
             runs[name] = [len(daily), str(daily.index[0].date()), int(daily.inflow.sum())]
         print(json.dumps({"file": channelsim.__file__, "runs": runs, "tables": tables}))
     """)
@@ -91,7 +91,7 @@ def test_an_installed_wheel_runs_every_named_scenario(installed: Path):
     assert set(report["runs"]) == toml_names and len(toml_names) >= 7
     for name, (days, first, inflow) in report["runs"].items():
         own_start = scenarios.get(name).start.isoformat()  # each runs over its own period
-        assert days == 3 and first == own_start, (name, days, first, own_start)
+        assert days == 30 and first == own_start, (name, days, first, own_start)
         assert inflow > 0, name  # people reached the coast: the scenario really ran
     assert set(report["tables"]) == {p.name for p in DATA.glob("*.csv")}
     assert all(lines > 1 for lines in report["tables"].values()), report["tables"]
