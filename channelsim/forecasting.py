@@ -130,7 +130,7 @@ def _branch(model: ChannelModel, member_seed: np.random.SeedSequence, origin: dt
     twin = copy.deepcopy(model)
     twin.rng = np.random.default_rng(member_seed)
     twin.random.seed(int(member_seed.generate_state(1)[0]))
-    w = twin.weather
+    w = twin.weather.process  # the weather module's process (a series, or the seasonal model)
     if isinstance(w, SeasonalWeather):  # forget the weather drawn ahead; draw it from the new generator
         kept = (origin - w.start).days
         w._values = w._values[:kept]

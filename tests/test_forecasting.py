@@ -111,3 +111,8 @@ def test_held_demand_holds_its_last_years_mean_and_other_inputs_their_last_value
                          interpolation="linear")
     assert _held(officers, pd.Timestamp("2021-04-01").date()).value_at("2021-12-01") == 100
     assert _held(officers, pd.Timestamp("2020-01-01").date()) is None  # nothing known yet
+
+
+def test_members_draw_their_own_weather_after_the_origin(fc):
+    wide = fc.daily.pivot_table(index="date", columns="replicate", values="beaufort")
+    assert wide.nunique(axis=1).min() > 1  # every day to come: a wind force of each member's own
