@@ -71,6 +71,8 @@ Tally = make_dataclass(
     [(r.name, r.dtype, field(default=r.dtype())) for r in DAILY_COLUMNS.values()]
     + [("launches_by_point", np.ndarray, field(default=None, repr=False))],
     module=__name__)
+Tally.__doc__ = ("What happened on one day: one row of the results, one field per column the "
+                 "modules declare (see channelsim.results.COLUMNS), plus launches_by_point.")
 
 #: The daily result columns, in order (launches per crossing point follow as launches_<name>).
 RESULT_COLUMNS: tuple[str, ...] = tuple(DAILY_COLUMNS)

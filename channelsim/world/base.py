@@ -45,6 +45,7 @@ class Result:
 
     @property
     def default(self):
+        """The value the column starts each day with (zero of its type)."""
         return self.dtype()
 
 

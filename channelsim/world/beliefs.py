@@ -64,6 +64,7 @@ class CampNews:
         self.counts *= np.exp(-1.0 / self.memory_days)
 
     def as_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every count, by kind of news: ``{kind: per-camp counts}``."""
         return {kind: self.count(kind).copy() for kind in self.KINDS}
 
 
@@ -162,6 +163,7 @@ class Beliefs(Module):
         return {key: values[camps] for key, values in self.camp_means.items()}
 
     def record_results(self, in_camp: np.ndarray) -> None:
+        """Write the day's mean beliefs of the people waiting in camps (``in_camp``) to the tally."""
         pop, t = self.model.population, self.model.tally
         if len(in_camp):
             t.belief_stop = float(pop.b_stop[in_camp].mean())

@@ -91,4 +91,5 @@ class Demand(Module):
         self.model.population.failures[slots] += 1
 
     def record_results(self, in_camp: np.ndarray) -> None:
+        """Write the number of people waiting in camps at day's end to the tally."""
         self.model.tally.in_camps = len(in_camp)

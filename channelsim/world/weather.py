@@ -25,6 +25,7 @@ class Weather(Module):
         self.crossable = False
 
     def dawn(self) -> None:
+        """Read today's wind force and whether boats can cross, and record both in the tally."""
         m = self.model
         self.beaufort = float(self.process.beaufort(m.date))
         self.crossable = self.beaufort < UNCROSSABLE_BEAUFORT - 0.5
