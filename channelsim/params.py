@@ -202,20 +202,22 @@ REGISTRY: tuple[ParamSpec, ...] = (
     ParamSpec("repeat_discount", "Discount for people stopped before", 0.55, "share", "gang",
               "Discount on the price for people who were stopped before",
               F + "price_per_person_eur_low (1500 against 3500)", low=0, high=1),
-    ParamSpec("base_load", "People per boat without pressure", 18.0, "people/boat", "gang",
+    ParamSpec("base_load", "People per boat without pressure", 40.0, "people/boat", "gang",
               "People a gang puts in a boat when it risks nothing by launching and has boats to spare",
-              "calibrated (by hand): 13 a boat in 2020 (people_per_boat_mean) at weak enforcement",
+              "calibrated (2024, by hand): 53 people a boat (people_per_boat_mean) with the loading "
+              "rule of decisions.gang_load",
               low=1, high=100),
     ParamSpec("max_load", "Physical ceiling of a boat's load", 112.0, "people/boat", "gang",
               "Most people one dinghy can physically carry: no boat ever leaves with more",
               F + "largest_boatload_2024 (112 aboard at Wimereux, April 2024)", low=1, high=150),
-    ParamSpec("load_enforcement_response", "Loads' response to the risk of losing the boat", 3.9, "",
+    ParamSpec("load_enforcement_response", "Loads' response to the risk of losing the boat", 1.5, "",
               "gang",
               "How strongly a gang's target load rises with the chance that a launch loses the boat "
               "(seized on the beach or intercepted at sea)",
               "calibrated (2024, by hand): 53 people a boat (people_per_boat_mean)", low=0, high=20),
-    ParamSpec("load_scarcity_response", "Loads' response to scarce boats", 0.8, "", "gang",
-              "How strongly loads rise when people waiting outnumber boats",
+    ParamSpec("load_scarcity_response", "Loads' response to scarce boats", 0.5, "", "gang",
+              "Share of the people paid beyond the target load per boat in stock that a gang packs "
+              "on top of the target",
               "calibrated (2024, by hand): 53 people a boat (people_per_boat_mean)", low=0, high=10),
     ParamSpec("taxi_boats_from", "Taxi boats used from", dt.date(2022, 9, 1), "date", "gang",
               "First day gangs may launch taxi boats from waterways (beach launches only before)",
@@ -223,11 +225,19 @@ REGISTRY: tuple[ParamSpec, ...] = (
     ParamSpec("taxi_capacity", "Most people boarding a taxi boat", 80.0, "people/boat", "gang",
               "Most people who can board a taxi boat from the water off a beach",
               F + "people_waiting_in_water_for_taxi_boat_observed (80 at Wissant)", low=1, high=150),
+    ParamSpec("taxi_slots_per_waterway", "Taxi launches a waterway allows a night", 0.6, "boats/night",
+              "gang",
+              "Mean number of taxi boats that can be put in on one waterway in one night (boats "
+              "hidden, a pilot, a quiet stretch of bank; a Poisson number each night)",
+              "calibrated (2024, by hand): 45% of attempts stopped (france_share_of_attempts_stopped) "
+              "with taxi boats succeeding 81-85% and beach launches 58% (taxi_boat_success_rate, "
+              "beach_boarding_success_rate); 22 taxi events on the Pas-de-Calais waterways in 8 months "
+              "of 2023 (taxi_boat_events_on_pas_de_calais_waterways)", low=0, high=100),
     ParamSpec("taxi_launch_cost_eur", "Extra cost of a taxi launch", 2500.0, "EUR/launch", "gang",
               "What a taxi launch costs a gang beyond a beach launch (moving the boat to a waterway, "
               "a pilot, fuel)",
               "assumption: a few thousand euros, less than a boat (boat_cost_eur)", low=0, high=50000),
-    ParamSpec("taxi_gathering_stop_factor", "Beach police reach over taxi gatherings", 0.35, "share",
+    ParamSpec("taxi_gathering_stop_factor", "Beach police reach over taxi gatherings", 0.3, "share",
               "gang",
               "Share of a beach's stop chance that applies to each person gathering for a taxi boat "
               "(police can stop people on the beach, not the boat at sea)",
@@ -294,10 +304,10 @@ REGISTRY: tuple[ParamSpec, ...] = (
     ParamSpec("boat_speed_kmh", "Speed of a dinghy", 6.0, "km/h", "risk",
               "Speed of an overloaded dinghy across the Strait",
               "assumption: 10-14 hours for 60-80 km crossings as reported", low=1, high=30),
-    ParamSpec("distress_hazard_per_hour", "Hourly risk of distress", 0.00005, "1/hour", "risk",
+    ParamSpec("distress_hazard_per_hour", "Hourly risk of distress", 0.000026, "1/hour", "risk",
               "Hourly chance that a boat at its safe load in calm water gets into distress",
-              "calibrated (2024, channelsim.calibration): 73-78 deaths (deaths_in_channel); "
-              "90% interval 3.9e-5-6.6e-5", low=0, high=1),
+              "calibrated (2024, by hand, with taxi boats and the loads of decisions.gang_load): "
+              "73-78 deaths (deaths_in_channel)", low=0, high=1),
     ParamSpec("overload_risk", "Added risk from overloading", 1.2, "", "risk",
               "Growth of the distress hazard per safe-capacity of overloading (exponential)",
               "calibrated (2024, by hand): deaths rise as boats fill (deaths_in_channel)", low=0, high=10),
@@ -312,7 +322,7 @@ REGISTRY: tuple[ParamSpec, ...] = (
               "calibrated (2024, by hand): deaths in the crush reported aboard overloaded boats",
               low=0, high=0.1),
     ParamSpec("boarding_drowning_risk", "Risk of drowning while boarding a taxi boat",
-              0.0004, "1/person", "risk",
+              0.001, "1/person", "risk",
               "Chance per person wading out to a taxi boat of drowning while boarding",
               "calibrated (2024, by hand): 73-78 deaths (deaths_in_channel), most by drowning "
               "(deaths_by_cause_iom_partial)", low=0, high=0.2),

@@ -131,10 +131,14 @@ class SmugglingGang(mesa.Agent):
             load = decisions.gang_load(left, self.stock, self.loss[mode], p, ceiling)
             if load == 0 or left < self._full(mode, ceiling):
                 break
-            w = weights * self.model.gangs.taxi_points if mode == TAXI else weights
-            if w.sum() <= 0:
-                w, mode, load = weights, BEACH, min(load, int(np.floor(p.max_load)))
+            gangs = self.model.gangs
+            w = weights * gangs.taxi_open() if mode == TAXI else weights
+            if w.sum() <= 0:  # no waterway free tonight: a beach launch
+                w, mode = weights, BEACH
+                load = decisions.gang_load(left, self.stock, self.loss[mode], p, p.max_load)
             point = int(rng.choice(len(w), p=w / w.sum()))
+            if mode == TAXI:
+                gangs.take_taxi_slot(point)
             plan.append((point, load, MODES[mode]))
             left -= load
             self.stock -= 1
@@ -229,6 +233,9 @@ class Gangs(Module):
         #: 1 at the crossing points a waterway serves (taxi boats can reach them), else 0
         self.taxi_points = (geo.points.waterway_index.to_numpy() >= 0).astype(float)
         self.price_today = p.price_eur  #: today's price of a place (EUR), before discounts
+        #: waterway index of each crossing point (-1: none) and taxi launches left tonight per waterway
+        self.point_waterway = geo.points.waterway_index.to_numpy()
+        self.slots_left = np.zeros(len(geo.waterways), dtype=np.int64)
 
     def any(self) -> bool:
         return bool(self.members)
@@ -280,6 +287,15 @@ class Gangs(Module):
             if len(mine):
                 pop.gang[mine] = m.rng.choice(len(self.preference[c]), size=len(mine), p=self.preference[c])
 
+    def taxi_open(self) -> np.ndarray:
+        """1 at the crossing points whose waterway can still put a taxi boat in tonight, else 0."""
+        way = self.point_waterway
+        return np.where(way >= 0, self.slots_left[np.maximum(way, 0)] > 0, False).astype(float)
+
+    def take_taxi_slot(self, point: int) -> None:
+        """A taxi boat is put in on the waterway serving crossing point ``point``."""
+        self.slots_left[self.point_waterway[point]] -= 1
+
     def taxis_allowed(self) -> bool:
         """Whether taxi boats are in use today (from ``taxi_boats_from``)."""
         m = self.model
@@ -292,6 +308,8 @@ class Gangs(Module):
         pop, rng = m.population, m.rng
         gangs = self.members
         taxis = self.taxis_allowed()
+        if taxis:
+            self.slots_left[:] = rng.poisson(m.params.taxi_slots_per_waterway, size=len(self.slots_left))
         booked = np.flatnonzero((pop.state == State.IN_CAMP) & (pop.gang >= 0))
         boats: list[Boat] = []
         for g in rng.permutation(len(gangs)).tolist():
