@@ -210,7 +210,7 @@ REGISTRY: tuple[ParamSpec, ...] = (
     ParamSpec("max_load", "Physical ceiling of a boat's load", 112.0, "people/boat", "gang",
               "Most people one dinghy can physically carry: no boat ever leaves with more",
               F + "largest_boatload_2024 (112 aboard at Wimereux, April 2024)", low=1, high=150),
-    ParamSpec("load_enforcement_response", "Loads' response to the risk of losing the boat", 1.5, "",
+    ParamSpec("load_enforcement_response", "Loads' response to losing boats", 1.5, "",
               "gang",
               "How strongly a gang's target load rises with the chance that a launch loses the boat "
               "(seized on the beach or intercepted at sea)",
@@ -304,7 +304,7 @@ REGISTRY: tuple[ParamSpec, ...] = (
     ParamSpec("boat_speed_kmh", "Speed of a dinghy", 6.0, "km/h", "risk",
               "Speed of an overloaded dinghy across the Strait",
               "assumption: 10-14 hours for 60-80 km crossings as reported", low=1, high=30),
-    ParamSpec("distress_hazard_per_hour", "Hourly risk of distress", 0.000026, "1/hour", "risk",
+    ParamSpec("distress_hazard_per_hour", "Hourly risk of distress", 0.00003, "1/hour", "risk",
               "Hourly chance that a boat at its safe load in calm water gets into distress",
               "calibrated (2024, by hand, with taxi boats and the loads of decisions.gang_load): "
               "73-78 deaths (deaths_in_channel)", low=0, high=1),

@@ -41,7 +41,7 @@ def test_no_boat_ever_exceeds_the_physical_ceiling_and_taxis_their_boarding_limi
     for _ in range(60):
         model.step()
         for b in model.boats_today:
-            loads[b.mode].append(b.sent)
+            loads[b.mode].append(b.load)
     assert max(loads["beach"]) <= 100 and max(loads["taxi"]) <= 70
     assert max(loads["beach"]) >= 90  # the ceiling binds: the tail of very full boats exists
     assert model.results().largest_load.max() == max(loads["beach"] + loads["taxi"])
@@ -76,7 +76,7 @@ def test_the_doctrine_against_taxi_boats_stops_them_before_anyone_boards():
         model.step()
         intercepted += [b for b in model.boats_today if b.outcome == "intercepted"]
     assert intercepted and all(b.mode == "taxi" and b.lost_boat for b in intercepted)
-    assert all(b.deaths == 0 and b.people.size == b.load for b in intercepted)  # nobody boarded
+    assert all(b.deaths == 0 and b.people.size == b.boarded for b in intercepted)  # nobody boarded
     gangs = model.gang_agents
     assert np.mean([g.success[1] for g in gangs]) < 0.75  # gangs learn taxi boats now fail more
     assert model.results().deaths_boarding.sum() >= 0

@@ -59,7 +59,7 @@ class BorderForceVessel(CellAgent):
         """Take a boat's people aboard at ``hour``, in as many trips to Dover as its load needs;
         returns the hour the vessel is free again."""
         p = self.model.params
-        trips = max(1, math.ceil(boat.load / p.bf_capacity_per_trip))
+        trips = max(1, math.ceil(boat.boarded / p.bf_capacity_per_trip))
         self.people_today += len(boat.people)  # the living: people who died aboard are not landed
         self.busy_hours_today += trips * p.bf_trip_hours
         self.free_at = hour + trips * p.bf_trip_hours
@@ -89,8 +89,10 @@ class Crossing(Module):
         Result("deaths_at_sea", "people", "flow", "people who died at sea when their boat got into distress"),
         Result("deaths_interception", "people", "flow",
                "people who died during an interception at sea (aboard, or waiting in the water)"),
-        Result("boats_60plus", "boats", "flow", "boats reaching the UK with 60 or more aboard at launch"),
-        Result("boats_80plus", "boats", "flow", "boats reaching the UK with 80 or more aboard at launch"),
+        Result("boats_60plus", "boats", "flow",
+               "boats reaching the UK with 60 or more aboard when they left France"),
+        Result("boats_80plus", "boats", "flow",
+               "boats reaching the UK with 80 or more aboard when they left France"),
         Result("share_60plus", "share", "ratio", "boats with 60 or more aboard among the boats reaching the UK",
                weight="boats", dtype=float),
         Result("rescued", "people", "flow", "people aboard boats in distress who survived"),
@@ -147,7 +149,7 @@ class Crossing(Module):
                 drowned = int(rng.binomial(len(boat.people), p.boarding_drowning_risk))
                 if drowned:
                     self.die(boat, drowned, "boarding")
-            crush = int(rng.binomial(len(boat.people), decisions.crush_probability(boat.load, p)))
+            crush = int(rng.binomial(len(boat.people), decisions.crush_probability(boat.boarded, p)))
             if crush:
                 self.die(boat, crush, "crush")
             m.policing.intercept(boat)
@@ -208,9 +210,9 @@ class Crossing(Module):
         t.arrivals += len(boat.people)
         if len(boat.people):
             t.boats += 1
-            t.people_per_boat += boat.load
-            t.boats_60plus += boat.load >= HEAVY_LOADS[0]
-            t.boats_80plus += boat.load >= HEAVY_LOADS[1]
+            t.people_per_boat += boat.boarded
+            t.boats_60plus += boat.boarded >= HEAVY_LOADS[0]
+            t.boats_80plus += boat.boarded >= HEAVY_LOADS[1]
 
     def die(self, boat, n: int, cause: str) -> None:
         """``n`` people aboard ``boat`` (or waiting in the water for it) die of ``cause`` (one

@@ -47,7 +47,7 @@ class Boat:
     """
 
     __slots__ = ("gang", "point", "people", "launch_hour", "outcome", "end_hour", "deaths", "load",
-                 "mode", "sent", "lost_boat")
+                 "mode", "boarded", "lost_boat")
 
     def __init__(self, gang: int, point: int, people: np.ndarray, mode: str = "beach") -> None:
         self.gang = gang  #: index of the gang that launched it
@@ -58,8 +58,10 @@ class Boat:
         self.outcome = "launched"
         self.end_hour = 0.0  #: hour the crossing ended (landed, picked up or stopped)
         self.deaths = 0
-        self.load = len(people)  #: people aboard when it left the French coast
-        self.sent = len(people)  #: people the gang sent to this boat
+        self.load = len(people)  #: people the gang sent to this boat (its load at launch)
+        #: people aboard when it left the French coast (a taxi boat's load less those stopped
+        #: on the beach while gathering)
+        self.boarded = len(people)
         self.lost_boat = False  #: the gang lost the boat (seized on the beach or at sea)
 
     def __repr__(self) -> str:
@@ -172,8 +174,8 @@ class SmugglingGang(mesa.Agent):
             mine = [b for b in boats if b.mode == name]
             if not mine:
                 continue
-            sent = sum(b.sent for b in mine)
-            away = sum(b.load for b in mine if b.outcome not in ("stopped", "intercepted"))
+            sent = sum(b.load for b in mine)
+            away = sum(b.boarded for b in mine if b.outcome not in ("stopped", "intercepted"))
             lost = sum(b.lost_boat for b in mine)
             w = min(1.0, len(mine) / LEARNING_LAUNCHES)
             if sent:
@@ -335,7 +337,7 @@ class Gangs(Module):
         t.launches = len(boats)
         t.taxi_launches = sum(b.mode == "taxi" for b in boats)
         t.taxi_share = t.taxi_launches / len(boats)
-        t.largest_load = max(b.sent for b in boats)
+        t.largest_load = max(b.load for b in boats)
         m.beliefs.record("attempts", aboard)
 
     def after_beach_stops(self, boats: list[Boat], seized: np.ndarray) -> None:

@@ -113,7 +113,7 @@ class Policing(Module):
                 if caught.any():
                     stopped_people.append(boat.people[caught])
                     boat.people = boat.people[~caught]
-                    boat.load = len(boat.people)
+                    boat.boarded = len(boat.people)
                     stops_at[boat.point] += 1
                 if not len(boat.people):
                     boat.outcome = "stopped"
