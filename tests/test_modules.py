@@ -32,7 +32,8 @@ def test_result_columns_are_known_without_running_and_match_a_run():
     for name, r in results.COLUMNS.items():
         assert r.unit and r.description, name
         assert r.kind in ("flow", "level", "ratio", "flag")
-    assert results.RATIOS == {"people_per_boat": "boats", "price_eur": "attempts"}
+    assert results.RATIOS == {"people_per_boat": "boats", "price_eur": "attempts", "taxi_share": "launches",
+                              "share_60plus": "boats"}
     assert {"in_camps", "legal_queue", "belief_stop"} <= results.LEVELS
     assert "arrivals" not in results.LEVELS
     assert list(channelsim.summary(daily).index) == list(results.SUMMARY_NAMES)
