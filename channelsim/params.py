@@ -225,7 +225,7 @@ REGISTRY: tuple[ParamSpec, ...] = (
     ParamSpec("taxi_capacity", "Most people boarding a taxi boat", 80.0, "people/boat", "gang",
               "Most people who can board a taxi boat from the water off a beach",
               F + "people_waiting_in_water_for_taxi_boat_observed (80 at Wissant)", low=1, high=150),
-    ParamSpec("taxi_slots_per_waterway", "Taxi launches a waterway allows a night", 0.6, "boats/night",
+    ParamSpec("taxi_slots_per_waterway", "Taxi launches a waterway allows a night", 0.5, "boats/night",
               "gang",
               "Mean number of taxi boats that can be put in on one waterway in one night (boats "
               "hidden, a pilot, a quiet stretch of bank; a Poisson number each night)",
@@ -237,7 +237,7 @@ REGISTRY: tuple[ParamSpec, ...] = (
               "What a taxi launch costs a gang beyond a beach launch (moving the boat to a waterway, "
               "a pilot, fuel)",
               "assumption: a few thousand euros, less than a boat (boat_cost_eur)", low=0, high=50000),
-    ParamSpec("taxi_gathering_stop_factor", "Beach police reach over taxi gatherings", 0.3, "share",
+    ParamSpec("taxi_gathering_stop_factor", "Beach police reach over taxi gatherings", 0.22, "share",
               "gang",
               "Share of a beach's stop chance that applies to each person gathering for a taxi boat "
               "(police can stop people on the beach, not the boat at sea)",
@@ -304,7 +304,7 @@ REGISTRY: tuple[ParamSpec, ...] = (
     ParamSpec("boat_speed_kmh", "Speed of a dinghy", 6.0, "km/h", "risk",
               "Speed of an overloaded dinghy across the Strait",
               "assumption: 10-14 hours for 60-80 km crossings as reported", low=1, high=30),
-    ParamSpec("distress_hazard_per_hour", "Hourly risk of distress", 0.00003, "1/hour", "risk",
+    ParamSpec("distress_hazard_per_hour", "Hourly risk of distress", 0.000028, "1/hour", "risk",
               "Hourly chance that a boat at its safe load in calm water gets into distress",
               "calibrated (2024, by hand, with taxi boats and the loads of decisions.gang_load): "
               "73-78 deaths (deaths_in_channel)", low=0, high=1),
