@@ -12,7 +12,8 @@ from enum import IntEnum
 import numpy as np
 
 __all__ = [
-    "Option", "migrant_utilities", "choose", "update_beliefs", "gang_load",
+    "Option", "migrant_utilities", "choose", "update_beliefs", "gang_load", "launch_value_keur",
+    "taxi_probability", "scarcity_price",
     "launch_propensity", "allocate_units", "stop_probability", "launch_point_weights",
     "distress_probability", "crush_probability", "seasonal_inflow_rate",
 ]
@@ -122,21 +123,45 @@ def update_beliefs(belief: np.ndarray, observed: np.ndarray, weight: np.ndarray 
     return np.clip(belief + np.asarray(weight, float) * (target - belief), 0.0, 1.0)
 
 
-def gang_load(customers: int, boats: int, stop_risk: float, p) -> int:
-    """People a gang puts in each boat today.
+def gang_load(customers: int, boats: int, loss_chance: float, p, ceiling: float | None = None) -> int:
+    """People a gang puts in each boat today, from its economics.
 
-    The target load rises with the chance that a launch is stopped (a stopped launch loses the
-    boat, so each launch must carry more) and with scarcity: when the people waiting outnumber
-    what the boats in stock carry at the target, the gang packs more, up to ``max_load``.
+    The target load rises with the chance that a launch loses the boat (seized on the beach or
+    intercepted at sea: each launch must then carry more people to pay for it,
+    ``load_enforcement_response``). When the people who have paid outnumber what the boats in
+    stock carry at the target (``customers / boats`` above it), the gang packs a share
+    ``load_scarcity_response`` of the difference on top. Never above ``ceiling`` (the launch
+    mode's; ``max_load``, the physical ceiling, by default) nor above the customers.
     """
     if customers <= 0 or boats <= 0:
         return 0
-    target = p.base_load * (1.0 + p.load_enforcement_response * stop_risk)
+    ceiling = p.max_load if ceiling is None else min(ceiling, p.max_load)
+    target = p.base_load * (1.0 + p.load_enforcement_response * loss_chance)
     needed = customers / boats
-    scarcity = max(0.0, needed / target - 1.0)
-    load = target * (1.0 + p.load_scarcity_response * scarcity / (1.0 + scarcity))
-    # Whole people: round the target, but never above max_load (which may be fractional).
-    return int(min(round(max(load, 1.0)), np.floor(p.max_load), customers))
+    load = target + p.load_scarcity_response * max(0.0, needed - target)
+    # Whole people: round the target, but never above the ceiling (which may be fractional).
+    return int(min(round(max(load, 1.0)), np.floor(ceiling), customers))
+
+
+def launch_value_keur(load: float, success: float, loss: float, p, extra_cost_eur: float = 0.0) -> float:
+    """What a gang expects a launch to be worth (thousand EUR): the people it gets past the
+    French coast (``load x success``, the others must be sent again) at ``price_eur`` each, less
+    the boat lost with chance ``loss`` (``boat_cost_eur``) and the mode's extra cost."""
+    return (p.price_eur * load * success - p.boat_cost_eur * loss - extra_cost_eur) / 1000.0
+
+
+def taxi_probability(value_taxi_keur: float, value_beach_keur: float, sharpness: float) -> float:
+    """Chance a gang sends a launch as a taxi boat rather than from the beach: a logit on the
+    difference of their expected values (``sharpness`` per thousand EUR)."""
+    return float(1.0 / (1.0 + np.exp(-sharpness * (value_taxi_keur - value_beach_keur))))
+
+
+def scarcity_price(price_eur: float, booked: float, places: float, response: float) -> float:
+    """Price of a place (EUR) when ``booked`` people wait for ``places`` in the gangs' boats:
+    ``price_eur`` while places are enough, rising toward ``price_eur x (1 + response)`` as the
+    people booked outnumber them."""
+    scarcity = max(0.0, booked / places - 1.0) if places > 0 else (1e9 if booked > 0 else 0.0)
+    return float(price_eur * (1.0 + response * scarcity / (1.0 + scarcity)))
 
 
 def launch_propensity(beaufort: float, p) -> float:

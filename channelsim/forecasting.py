@@ -32,7 +32,7 @@ from typing import Any, Iterable, Iterator, Literal
 import numpy as np
 import pandas as pd
 
-from . import data, scenarios
+from . import scenarios
 from .drivers import DatedPath
 from .model import ChannelModel, as_date
 from .params import ParameterError

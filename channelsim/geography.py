@@ -3,7 +3,8 @@
 All geography is data, in ``channelsim/data/*.csv``; this module only reads it once, projects it
 onto a flat km plane (equirectangular, accurate to about 1% over the Dover Strait), and builds:
 
-* :class:`Geography`: immutable, shared by every model: crossing points, landing sites, cell
+* :class:`Geography`: immutable, shared by every model: crossing points, landing sites, the
+  waterways taxi boats are launched from (each crossing point names the one that serves it), cell
   kinds (French land, UK land, French waters, UK waters, the French inshore band), each
   crossing point's route to England and how far along it the median line lies;
 * :func:`build_grid`: a fresh ``mesa.discrete_space.OrthogonalMooreGrid`` for one model, whose
@@ -21,7 +22,7 @@ import pandas as pd
 from matplotlib.path import Path as _Polygon
 from mesa.discrete_space import OrthogonalMooreGrid
 
-__all__ = ["Geography", "geography", "build_grid", "CELL_KM", "KINDS"]
+__all__ = ["Geography", "geography", "build_grid", "link_waterways", "GeographyError", "CELL_KM", "KINDS"]
 
 CELL_KM = 4.0  #: side of one grid cell, km
 LAT0, LON0, LAT1, LON1 = 50.15, 0.70, 51.30, 2.46  #: the area covered (degrees)
@@ -31,6 +32,10 @@ KM_PER_DEG_LON = 111.32 * np.cos(np.radians((LAT0 + LAT1) / 2))
 #: Cell kinds, as stored in the grid's ``kind`` property layer.
 KINDS = ("fr_land", "uk_land", "fr_waters", "uk_waters", "fr_inshore")
 FR_LAND, UK_LAND, FR_WATERS, UK_WATERS, FR_INSHORE = range(5)
+
+
+class GeographyError(ValueError):
+    """The geography data are inconsistent (a name used but not defined)."""
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -69,6 +74,10 @@ class Geography:
     route_km: np.ndarray  #: each point's route length to its landing site, km
     median_km: np.ndarray  #: distance along the route to the median line (UK waters), km
     dover: int  #: index of Dover among the landing sites
+    #: waterways taxi boats are launched from: name, label, source, x, y, cell (the French
+    #: inshore cell at the mouth); ``points.waterway_index`` is the one serving each point (-1:
+    #: none) and ``points.taxi_km`` the run along the coast from its mouth to the point's beach
+    waterways: pd.DataFrame | None = None
 
     @property
     def width(self) -> int:
@@ -163,17 +172,47 @@ def geography() -> Geography:
         median_km[k] = fracs[np.argmax(uk_side)] * route_km[k]
     pts["route_km"], pts["median_km"] = route_km, median_km
 
+    ways = _read("waterways.csv")
+    ways[["x", "y"]] = project(ways.lat, ways.lon)
+    pts["waterway_index"] = link_waterways(pts, ways)
+    wxy = ways[["x", "y"]].to_numpy(float)
+    has_way = pts.waterway_index.to_numpy() >= 0
+    pts["taxi_km"] = np.where(has_way, np.linalg.norm(
+        pxy - wxy[np.maximum(pts.waterway_index.to_numpy(), 0)], axis=1), np.nan)
+
     camps = tuple(dict.fromkeys(pts.camp))
     point_camp = np.array([camps.index(c) for c in pts.camp])
     camp_table = _read("camps.csv").set_index("name")
     share = camp_table.loc[list(camps), "inflow_share"].to_numpy(float)
     geo = Geography(pts, lands, camps, share / share.sum(), point_camp, kind, fr, uk, route_km, median_km,
-                    dover=int(np.flatnonzero(lands.name == "dover")[0]))
+                    dover=int(np.flatnonzero(lands.name == "dover")[0]), waterways=ways)
     pts["cell"] = [_nearest_kind(geo, xy, FR_LAND) for xy in pxy]
     lands["cell"] = [_nearest_kind(geo, xy, UK_LAND) for xy in lxy]
+    ways["cell"] = [_nearest_kind(geo, xy, FR_INSHORE) for xy in wxy]
     for arr in (kind, route_km, median_km, point_camp, fr, uk, geo.camp_inflow_share):
         arr.setflags(write=False)
     return geo
+
+
+def link_waterways(points: pd.DataFrame, waterways: pd.DataFrame) -> np.ndarray:
+    """Index in ``waterways`` of the waterway named in each crossing point's ``waterway`` column
+    (-1 where it is empty: no taxi boat reaches that point). A point that names a waterway the
+    table does not hold, or a table without the column, is refused by name."""
+    if "waterway" not in points:
+        raise GeographyError("crossing_points.csv: no column 'waterway': expected the waterway "
+                             "(waterways.csv) serving each crossing point, or an empty value")
+    if not waterways.name.is_unique:
+        raise GeographyError(f"waterways.csv: waterway names repeat: {sorted(waterways.name[waterways.name.duplicated()])}")
+    index = {name: i for i, name in enumerate(waterways.name)}
+    out = np.full(len(points), -1, dtype=int)
+    for k, (point, way) in enumerate(zip(points.name, points.waterway)):
+        if isinstance(way, float) and np.isnan(way) or way == "":
+            continue
+        if way not in index:
+            raise GeographyError(f"crossing point {point!r}: waterway {way!r} is not in waterways.csv: "
+                                 f"expected one of {', '.join(index)} or an empty value")
+        out[k] = index[way]
+    return out
 
 
 def _nearest_kind(geo: Geography, xy, want: int) -> tuple[int, int]:

@@ -44,11 +44,14 @@ class Levers:
     adjusted by whichever policies are in force (:class:`channelsim.policies.Policy`)."""
 
     officers_per_day: float  #: French officers on the beaches today (officers)
-    sea_interceptions: bool  #: French forces intercept boats in the inshore band today
+    sea_interceptions: bool  #: France's maritime doctrine is in force today
     sea_interception_rate: float  #: share of the boats crossing the band that are intercepted
     pull_factor: float  #: multiplier on the UK's pull (the crackdown on illegal working lowers it)
-    boat_supply_per_day: float  #: boats reaching the gangs per day, after disruption (boats/day)
+    boat_supply_per_day: float  #: boats sent to the gangs per day, before seizures upstream (boats/day)
     bf_vessels: int  #: Border Force vessels on task today (vessels)
+    sea_interception_target: str = "taxi"  #: "taxi", "loaded" or "both"
+    interception_death_risk: float = 0.0  #: chance per person of dying in an interception
+    upstream_seizure: float = 0.0  #: share of the boats sent seized before reaching the gangs
     route_open: bool = False  #: a legal route is taking applications today
 
     @classmethod
@@ -58,8 +61,11 @@ class Levers:
             sea_interceptions=p.sea_interceptions,
             sea_interception_rate=p.sea_interception_rate,
             pull_factor=1.0 - p.working_crackdown,
-            boat_supply_per_day=p.boat_supply_per_day * (1.0 - p.gang_disruption),
+            boat_supply_per_day=p.boat_supply_per_day,
             bf_vessels=p.bf_vessels,
+            sea_interception_target=p.sea_interception_target,
+            interception_death_risk=p.interception_death_risk,
+            upstream_seizure=p.gang_disruption,
         )
 
 
@@ -95,7 +101,7 @@ class Snapshot:
 
     date: dt.date  #: the last simulated day
     tally: dict[str, Any]  #: that day's results
-    boats: pd.DataFrame  #: boats launched that day: point, launch point name, gang, load, deaths, outcome, hours
+    boats: pd.DataFrame  #: boats launched that day: point, launch point name, gang, mode (beach or taxi), load, deaths, outcome, hours
     police: pd.DataFrame  #: patrol units: point, officers, stops_today, cell
     vessels: pd.DataFrame  #: Border Force vessels: people and busy hours today, free_at, cell
     camps: pd.DataFrame  #: per camp: people waiting, booked, mean beliefs
@@ -313,9 +319,9 @@ def make_snapshot(model: ChannelModel) -> Snapshot:
     names = list(geo.points.name)
     tally = {name: getattr(model.tally, name) for name in RESULT_COLUMNS}
     boats = pd.DataFrame(
-        [(b.point, names[b.point], b.gang, b.load, len(b.people), b.deaths, b.outcome,
+        [(b.point, names[b.point], b.gang, b.mode, b.load, len(b.people), b.deaths, b.outcome,
           b.launch_hour, b.end_hour) for b in model.boats_today],
-        columns=["point", "point_name", "gang", "load", "aboard", "deaths", "outcome",
+        columns=["point", "point_name", "gang", "mode", "load", "aboard", "deaths", "outcome",
                  "launch_hour", "end_hour"])
     police = pd.DataFrame(
         [(u.point, names[u.point] if u.point >= 0 else "", u.officers, u.stops_today,

@@ -4,7 +4,7 @@ A policy is in force from ``start`` to ``end`` (inclusive) and acts through thre
 the model calls at fixed points of its day:
 
 * :meth:`Policy.adjust` in the morning, to set today's :class:`~channelsim.model.Levers`
-  (officers on the beaches, interceptions at sea, the UK's pull, boat supply, Border Force
+  (officers on the beaches, France's maritime doctrine, the UK's pull, boat supply, Border Force
   fleet, whether a legal route takes applications);
 * :meth:`Policy.on_landed` after the day's landings, to act on the people who reached the UK;
 * :meth:`Policy.on_day_end`, to finish the day's casework (called every day, so that cases
@@ -34,7 +34,7 @@ from . import checks
 from .params import ParameterError, Params, check_value, spec
 
 __all__ = [
-    "Policy", "OneInOneOut", "SafeRoutes", "BeachPatrols", "SeaInterceptions",
+    "Policy", "OneInOneOut", "SafeRoutes", "BeachPatrols", "MaritimeDoctrine",
     "WorkingCrackdown", "GangDisruption", "BorderForceFleet", "POLICY_TYPES",
     "policy_from_dict", "admit_from_queue", "default_policies",
 ]
@@ -244,19 +244,31 @@ class BeachPatrols(Policy):
 
 
 @dataclass
-class SeaInterceptions(Policy):
-    """French forces intercept boats at sea within the inshore band: a share ``rate`` of the
-    boats passing through it are stopped, at a risk to the people aboard
-    (``interception_death_risk``)."""
+class MaritimeDoctrine(Policy):
+    """France's maritime doctrine: French forces intercept boats at sea in the inshore band
+    (up to 300 m from shore: ``french_plan_to_intervene_up_to``). ``target`` says which:
+    ``"taxi"``, empty taxi boats before anyone boards (the framework signed on 25 November 2025:
+    ``maritime_interception_framework_signed``; first interception on 17 January 2026 on the Aa
+    canal at Gravelines: ``first_taxi_boat_interception_at_sea``), ``"loaded"`` boats, or
+    ``"both"``. A targeted boat is intercepted with chance ``rate``; each person aboard, or
+    waiting in the water for a taxi boat, dies with chance ``death_risk``."""
 
+    target: str = "taxi"
     rate: float = 0.3
+    death_risk: float = 0.004
 
-    kind: ClassVar[str] = "sea_interceptions"
-    VALIDATE: ClassVar[dict[str, str]] = {"rate": "sea_interception_rate"}
+    kind: ClassVar[str] = "maritime_doctrine"
+    VALIDATE: ClassVar[dict[str, str]] = {"target": "sea_interception_target",
+                                          "rate": "sea_interception_rate",
+                                          "death_risk": "interception_death_risk"}
+    #: The day of the first interception at sea (``first_taxi_boat_interception_at_sea``).
+    FIRST_INTERCEPTION: ClassVar[dt.date] = dt.date(2026, 1, 17)
 
     def adjust(self, model, levers) -> None:
         levers.sea_interceptions = True
+        levers.sea_interception_target = self.target
         levers.sea_interception_rate = self.rate
+        levers.interception_death_risk = self.death_risk
 
 
 @dataclass
@@ -274,7 +286,9 @@ class WorkingCrackdown(Policy):
 
 @dataclass
 class GangDisruption(Policy):
-    """Seizures of boats and engines upstream and arrests cut the gangs' supply by ``supply_cut``."""
+    """Seizures of boats and engines upstream, before they reach the coast ("smash the gangs"):
+    each boat sent to the gangs is seized with chance ``supply_cut`` (on top of any standing
+    ``gang_disruption``); the price of a place rises as boats grow scarce."""
 
     supply_cut: float = 0.3
 
@@ -282,7 +296,7 @@ class GangDisruption(Policy):
     VALIDATE: ClassVar[dict[str, str]] = {"supply_cut": "gang_disruption"}
 
     def adjust(self, model, levers) -> None:
-        levers.boat_supply_per_day *= 1.0 - self.supply_cut
+        levers.upstream_seizure = 1.0 - (1.0 - levers.upstream_seizure) * (1.0 - self.supply_cut)
 
 
 @dataclass
@@ -299,7 +313,7 @@ class BorderForceFleet(Policy):
 
 
 POLICY_TYPES: dict[str, type[Policy]] = {
-    cls.kind: cls for cls in (OneInOneOut, SafeRoutes, BeachPatrols, SeaInterceptions,
+    cls.kind: cls for cls in (OneInOneOut, SafeRoutes, BeachPatrols, MaritimeDoctrine,
                               WorkingCrackdown, GangDisruption, BorderForceFleet)
 }
 

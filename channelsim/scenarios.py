@@ -14,7 +14,7 @@ run over. The built-in scenarios live in ``channelsim/data/scenarios/*.toml``; `
     pilot_enabled = true
 
     [[policies]]
-    type = "sea_interceptions"
+    type = "maritime_doctrine"
     start = 2025-08-04
     rate = 0.3
 

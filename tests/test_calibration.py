@@ -103,8 +103,9 @@ def test_calibration_recovers_parameters_from_targets_the_model_generated():
     few percent, and the 90% intervals hold the truth (an identical-twin experiment: the targets
     and the fit share their seeds, so that the weather of the runs is the same)."""
     # Beach stops saturate as effectiveness grows (1 - exp(-k x)): the share stopped identifies
-    # it best below the calibrated value, so the truth is set there.
-    truth = {"inflow_per_year": 56000.0, "stop_effectiveness": 0.07}
+    # it best below the calibrated value (above it gangs shift launches to taxi boats, which beach
+    # police cannot stop), so the truth is set there.
+    truth = {"inflow_per_year": 56000.0, "stop_effectiveness": 0.06}
     window = {"start": "2024-05-01", "end": "2024-08-28"}  # 120 summer days
     frame = pd.DataFrame({"target": ["arrivals", "camps", "stopped"],
                           "output": ["arrivals", "mean_in_camps", "stopped_share"],

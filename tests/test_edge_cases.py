@@ -240,7 +240,8 @@ def test_everyone_in_distress_dies_and_nobody_lands():
 
 
 def test_every_boat_at_sea_intercepted():
-    daily = run(sea_interceptions=True, sea_interception_rate=1, interception_death_risk=0.2)
+    daily = run(sea_interceptions=True, sea_interception_target="both", sea_interception_rate=1,
+                interception_death_risk=0.2)
     assert_sound(daily, 2000)
     assert_all_zero(daily, ["arrivals", "boats", "bf_people"])
     assert (daily.intercepted_sea + daily.stopped_beach + daily.deaths == daily.attempts).all()

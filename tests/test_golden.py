@@ -23,11 +23,11 @@ from channelsim.results import summary
 GOLDEN = Path(__file__).with_name("golden_numbers.json")
 SEEDS = (0, 1, 2)
 #: (scenario, first day, days): a plain year's start, the pilot's first returns, and the pilot
-#: with interceptions at sea, each short enough to run in well under a second.
+#: with France's maritime doctrine from its first interception (January 2026), each short enough to run in well under a second.
 RUNS = (
     ("baseline_2024", "2024-01-01", 120),
     ("pilot_announced", "2025-07-15", 90),
-    ("sea_interceptions", "2025-07-15", 90),
+    ("sea_interceptions", "2026-01-10", 90),
 )
 #: Columns whose value on the last day is kept as well as their sum.
 END_LEVELS = ("in_camps", "booked", "boats_in_stock", "legal_queue", "in_detention",

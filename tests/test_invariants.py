@@ -94,7 +94,7 @@ def parameter_sets(draw, start: dt.date, days: int) -> dict:
     pilot's dates drawn around the run so that it is in force for part of it half the time."""
     chosen = draw(st.lists(st.sampled_from(NUMERIC_AND_CHOICES), unique_by=lambda s: s.name))
     overrides = {s.name: draw(value_of(s)) for s in chosen}
-    loads = overrides.get("base_load", 18.0), overrides.get("max_load", 80.0)
+    loads = overrides.get("base_load", 40.0), overrides.get("max_load", 112.0)
     if loads[0] > loads[1]:  # a base load above the load ceiling is refused: keep them in order
         overrides["base_load"], overrides["max_load"] = loads[1], loads[0]
     if draw(st.booleans()):

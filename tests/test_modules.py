@@ -32,7 +32,8 @@ def test_result_columns_are_known_without_running_and_match_a_run():
     for name, r in results.COLUMNS.items():
         assert r.unit and r.description, name
         assert r.kind in ("flow", "level", "ratio", "flag")
-    assert results.RATIOS == {"people_per_boat": "boats", "price_eur": "attempts"}
+    assert results.RATIOS == {"people_per_boat": "boats", "price_eur": "attempts", "taxi_share": "launches",
+                              "share_60plus": "boats"}
     assert {"in_camps", "legal_queue", "belief_stop"} <= results.LEVELS
     assert "arrivals" not in results.LEVELS
     assert list(channelsim.summary(daily).index) == list(results.SUMMARY_NAMES)
@@ -71,10 +72,17 @@ def test_snapshot_shows_the_day_without_exposing_the_model():
 
 
 def test_a_stormy_day_after_a_calm_one_shows_no_boats():
-    days = pd.date_range("2024-07-01", periods=6)
-    weather = pd.Series([1.0] * 5 + [9.0], index=days)
-    model = ChannelModel(start="2024-07-01", rng=0, weather=weather)
-    model.run_for(5)
+    days = pd.date_range("2024-07-01", periods=31)
+    calm = ChannelModel(start="2024-07-01", rng=0, weather=pd.Series(1.0, index=days))
+    for boat_day in range(1, 31):  # the first calm night with boats out
+        calm.step()
+        if len(calm.snapshot().boats):
+            break
+    else:
+        raise AssertionError("no boat left in 30 calm days")
+    weather = pd.Series([1.0] * boat_day + [9.0] * (31 - boat_day), index=days)
+    model = ChannelModel(start="2024-07-01", rng=0, weather=weather)  # the same nights, then a storm
+    model.run_for(boat_day)
     assert len(model.snapshot().boats) > 0
     model.step()
     assert model.snapshot().boats.empty and model.boats_today == []

@@ -11,7 +11,7 @@ import channelsim
 from channelsim import decisions
 from channelsim.model import ChannelModel
 from channelsim.params import Params, ParameterError
-from channelsim.policies import (BeachPatrols, OneInOneOut, SafeRoutes, SeaInterceptions,
+from channelsim.policies import (BeachPatrols, OneInOneOut, SafeRoutes, MaritimeDoctrine,
                                  WorkingCrackdown, GangDisruption, policy_from_dict)
 from channelsim.population import Population, State
 
@@ -145,7 +145,7 @@ def test_the_legal_route_is_open_only_with_a_policy_and_closes_with_it(tight_cap
 
 def test_dated_levers_switch_on_and_off_on_their_dates():
     on, off = dt.date(2024, 5, 1), dt.date(2024, 7, 31)
-    policies = [SeaInterceptions(start=on, end=off, rate=0.5),
+    policies = [MaritimeDoctrine(start=on, end=off, rate=0.5, target="both"),
                 BeachPatrols(start=dt.date(2024, 9, 1), end=dt.date(2024, 9, 30), officers_per_day=0)]
     model = ChannelModel(start="2024-04-01", rng=5, policies=policies)
     model.run_for(200)
@@ -167,7 +167,7 @@ def test_policies_compose_on_the_same_day():
                                              SafeRoutes(per_week=70)])
     model.step()
     assert model.levers.pull_factor == pytest.approx(0.5)
-    assert model.levers.boat_supply_per_day == pytest.approx(p.boat_supply_per_day * 0.5)
+    assert model.levers.upstream_seizure == pytest.approx(0.5)
     assert model.levers.route_open
 
 
@@ -180,8 +180,8 @@ def test_safe_routes_admit_about_their_weekly_number():
 
 
 def test_policy_settings_are_validated_with_the_registry_bounds():
-    with pytest.raises(ParameterError, match="sea_interceptions.rate.*1.5"):
-        SeaInterceptions(rate=1.5)
+    with pytest.raises(ParameterError, match="maritime_doctrine.rate.*1.5"):
+        MaritimeDoctrine(rate=1.5)
     with pytest.raises(ParameterError, match="one_in_one_out.weekly_return_cap"):
         OneInOneOut(weekly_return_cap=-1)
     with pytest.raises(ParameterError, match="end=2024-01-01 is before"):
@@ -189,7 +189,7 @@ def test_policy_settings_are_validated_with_the_registry_bounds():
     with pytest.raises(ParameterError, match="unknown policy type 'curfew'"):
         policy_from_dict({"type": "curfew"})
     with pytest.raises(ParameterError, match="unknown setting 'speed'"):
-        policy_from_dict({"type": "sea_interceptions", "speed": 3})
+        policy_from_dict({"type": "maritime_doctrine", "speed": 3})
     with pytest.raises(TypeError, match="not a channelsim.policies.Policy"):
         ChannelModel(policies=["pilot"])
 

@@ -8,7 +8,7 @@ import pytest
 
 import channelsim
 from channelsim import scenarios
-from channelsim.policies import OneInOneOut, SeaInterceptions
+from channelsim.policies import MaritimeDoctrine, OneInOneOut
 from channelsim.scenarios import Scenario, ScenarioError
 
 REQUIRED = ["baseline_2024", "pilot_announced", "pilot_scaled", "sea_interceptions",
@@ -40,7 +40,7 @@ def test_scenarios_build_the_policies_they_describe():
     assert scaled.make_policies(scaled.make_params())[0].weekly_return_cap == 800
     sea = scenarios.get("sea_interceptions")
     kinds = [type(x) for x in sea.make_policies(sea.make_params())]
-    assert kinds == [OneInOneOut, SeaInterceptions]
+    assert kinds == [OneInOneOut, MaritimeDoctrine]
     none = scenarios.get("no_policy_counterfactual")
     assert none.make_policies(none.make_params()) == []
 
@@ -80,7 +80,7 @@ def test_a_user_scenario_round_trips_exactly(tmp_path):
     scen = Scenario(name="mine", description="A test bundle", start=dt.date(2025, 2, 1), days=90,
                     params={"officers_per_day": 1234.5, "pilot_enabled": True, "detention_rule": "random",
                             "pilot_start": dt.date(2025, 3, 1)},
-                    policies=[{"type": "sea_interceptions", "start": dt.date(2025, 4, 1), "rate": 0.25}])
+                    policies=[{"type": "maritime_doctrine", "start": dt.date(2025, 4, 1), "rate": 0.25}])
     path = scenarios.save(scen, tmp_path / "mine.toml")
     assert scenarios.load(path) == scen
     daily = channelsim.simulate(path, seed=1)
@@ -96,8 +96,8 @@ def test_a_user_scenario_round_trips_exactly(tmp_path):
     ('name = "x"\ndays = 0\n', "days=0 is invalid"),
     ('name = "x"\nstart = "someday"\n', "start='someday' is invalid"),
     ('name = "x"\n[[policies]]\ntype = "curfew"\n', "policies\\[0\\]: unknown policy type 'curfew'"),
-    ('name = "x"\n[[policies]]\ntype = "sea_interceptions"\nrate = 2.0\n', "rate=2.0 is out of range"),
-    ('name = "x"\n[[policies]]\ntype = "sea_interceptions"\nspeed = 2.0\n', "unknown setting 'speed'"),
+    ('name = "x"\n[[policies]]\ntype = "maritime_doctrine"\nrate = 2.0\n', "rate=2.0 is out of range"),
+    ('name = "x"\n[[policies]]\ntype = "maritime_doctrine"\nspeed = 2.0\n', "unknown setting 'speed'"),
     ('name = "x"\n[params\n', "malformed TOML.*line 2"),
 ])
 def test_bad_scenario_files_are_rejected_with_the_culprit_named(text, message, tmp_path):
@@ -134,7 +134,7 @@ def test_unknown_scenario_names_and_missing_files_are_rejected(tmp_path):
      r"and 2199-12-31"),
     ('name = "x"\nstart = 2199-12-01\ndays = 100\n',
      r"days=100 is out of range: a run from 2199-12-01 must end by 2199-12-31"),
-    ('name = "x"\n[[policies]]\ntype = "sea_interceptions"\nstart = 0001-01-01\n',
+    ('name = "x"\n[[policies]]\ntype = "maritime_doctrine"\nstart = 0001-01-01\n',
      r"policies\[0\].*start='0001-01-01' is out of range"),
 ])
 def test_scenario_files_refuse_values_a_run_cannot_take(text, message, tmp_path):
@@ -190,7 +190,7 @@ def test_simulate_without_a_scenario_runs_the_whole_calendar_year():
     ({"start": "1899-12-31"}, "start='1899-12-31' is out of range"),
     ({"params": {"pilot_enabled": "TRUE"}}, "pilot_enabled='TRUE' is invalid"),
     ({"params": [("n_gangs", 3)]}, "params=.* is invalid: expected a table"),
-    ({"policies": {"type": "sea_interceptions"}}, "policies=.* is invalid: expected an array"),
+    ({"policies": {"type": "maritime_doctrine"}}, "policies=.* is invalid: expected an array"),
     ({"colour": "red"}, "unknown field 'colour'"),
 ])
 def test_scenarios_made_in_python_are_checked_the_same_way(fields, message):

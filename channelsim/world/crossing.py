@@ -1,8 +1,11 @@
 """Crossing: boats at sea, hour by hour, from launch to landing.
 
-Boats leave between midnight and 08:00 (:data:`LAUNCH_WINDOW_HOURS`). At sea, people may die in
-the crush of an overloaded boat; while in force, French interceptions stop a share of the boats
-in the inshore band (:meth:`Policing.intercept`). The others cross at ``boat_speed_kmh``: a boat
+Boats leave between midnight and 08:00 (:data:`LAUNCH_WINDOW_HOURS`). A taxi boat runs empty
+along the inshore band to its beach, where France's maritime doctrine may intercept it before
+anyone boards (:meth:`Policing.intercept_taxi`), and its people wade out to board it: some may
+drown (``boarding_drowning_risk``). People may die in the crush of an overloaded boat; while the
+doctrine targets loaded boats, a share of them is intercepted in the inshore band
+(:meth:`Policing.intercept`). Each death has its cause (:data:`DEATH_CAUSES`), and its column. The others cross at ``boat_speed_kmh``: a boat
 may get into distress (an hourly hazard growing with overloading and wind,
 :func:`decisions.distress_probability`); people rescued in French waters are brought back to
 France. In UK waters each boat is found after a geometric number of hours and picked up by the
@@ -25,9 +28,14 @@ from .. import decisions
 from ..population import State
 from .base import Module, Result
 
-__all__ = ["BorderForceVessel", "Crossing", "LAUNCH_WINDOW_HOURS"]
+__all__ = ["BorderForceVessel", "Crossing", "LAUNCH_WINDOW_HOURS", "DEATH_CAUSES", "HEAVY_LOADS"]
 
 LAUNCH_WINDOW_HOURS = 8.0  #: boats leave between midnight and 08:00 (night departures)
+#: Where people die, each the cause of its own ``deaths_<cause>`` column (they add up to deaths):
+#: in the crush aboard at embarkation, drowned in the water while boarding a taxi boat, at sea
+#: after distress, during an interception at sea.
+DEATH_CAUSES = ("crush", "boarding", "at_sea", "interception")
+HEAVY_LOADS = (60, 80)  #: loads counted in ``boats_<n>plus`` (the record counts boats with 60+)
 
 
 class BorderForceVessel(CellAgent):
@@ -51,7 +59,7 @@ class BorderForceVessel(CellAgent):
         """Take a boat's people aboard at ``hour``, in as many trips to Dover as its load needs;
         returns the hour the vessel is free again."""
         p = self.model.params
-        trips = max(1, math.ceil(boat.load / p.bf_capacity_per_trip))
+        trips = max(1, math.ceil(boat.boarded / p.bf_capacity_per_trip))
         self.people_today += len(boat.people)  # the living: people who died aboard are not landed
         self.busy_hours_today += trips * p.bf_trip_hours
         self.free_at = hour + trips * p.bf_trip_hours
@@ -71,7 +79,22 @@ class Crossing(Module):
         Result("boats", "boats", "flow", "boats whose people reached the UK"),
         Result("people_per_boat", "people/boat", "ratio",
                "mean people aboard the boats that reached the UK (0 if none)", weight="boats", dtype=float),
-        Result("deaths", "people", "flow", "people who died at launch, at sea or in an interception"),
+        Result("deaths", "people", "flow",
+               "people who died at launch, while boarding, at sea or in an interception (the sum "
+               "of the deaths_<cause> columns)"),
+        Result("deaths_crush", "people", "flow",
+               "people who died in the crush aboard an overloaded boat at embarkation"),
+        Result("deaths_boarding", "people", "flow",
+               "people who drowned in the water while boarding a taxi boat"),
+        Result("deaths_at_sea", "people", "flow", "people who died at sea when their boat got into distress"),
+        Result("deaths_interception", "people", "flow",
+               "people who died during an interception at sea (aboard, or waiting in the water)"),
+        Result("boats_60plus", "boats", "flow",
+               "boats reaching the UK with 60 or more aboard when they left France"),
+        Result("boats_80plus", "boats", "flow",
+               "boats reaching the UK with 80 or more aboard when they left France"),
+        Result("share_60plus", "share", "ratio", "boats with 60 or more aboard among the boats reaching the UK",
+               weight="boats", dtype=float),
         Result("rescued", "people", "flow", "people aboard boats in distress who survived"),
         Result("unassisted", "boats", "flow", "boats that reached a beach without being picked up"),
         Result("bf_people", "people", "flow", "people taken aboard Border Force vessels"),
@@ -110,17 +133,25 @@ class Crossing(Module):
         for boat in crossing:
             self._cross_one(boat, beaufort, vessels)
         self._record(vessels)
+        m.gangs.learn(boats)
 
     def _set_off(self, at_sea: list) -> None:
-        """Each boat leaves at an hour of the launch window; some aboard may die in the crush;
-        boats crossing the inshore band may be intercepted."""
+        """Each boat leaves at an hour of the launch window. An empty taxi boat may be
+        intercepted before anyone boards; its people wade out to it and some may drown. Some
+        aboard may die in the crush; a loaded boat crossing the inshore band may be intercepted."""
         m = self.model
-        rng = m.rng
+        rng, p = m.rng, m.params
         for boat in at_sea:
             boat.launch_hour = float(rng.uniform(0.0, LAUNCH_WINDOW_HOURS))
-            crush = int(rng.binomial(boat.load, decisions.crush_probability(boat.load, m.params)))
+            if boat.mode == "taxi":
+                if m.policing.intercept_taxi(boat):
+                    continue
+                drowned = int(rng.binomial(len(boat.people), p.boarding_drowning_risk))
+                if drowned:
+                    self.die(boat, drowned, "boarding")
+            crush = int(rng.binomial(len(boat.people), decisions.crush_probability(boat.boarded, p)))
             if crush:
-                self.die(boat, crush)
+                self.die(boat, crush, "crush")
             m.policing.intercept(boat)
 
     def _cross_one(self, boat, beaufort: float, vessels: AgentSet) -> None:
@@ -162,7 +193,7 @@ class Crossing(Module):
         when = boat.launch_hour + rng.uniform(0.0, hours)
         dead = int(rng.binomial(len(boat.people), m.params.death_share_in_distress))
         if dead:
-            self.die(boat, dead)
+            self.die(boat, dead, "at_sea")
         m.tally.rescued += len(boat.people)
         if when < t_uk:
             boat.outcome = "rescued_fr"
@@ -179,15 +210,21 @@ class Crossing(Module):
         t.arrivals += len(boat.people)
         if len(boat.people):
             t.boats += 1
-            t.people_per_boat += boat.load
+            t.people_per_boat += boat.boarded
+            t.boats_60plus += boat.boarded >= HEAVY_LOADS[0]
+            t.boats_80plus += boat.boarded >= HEAVY_LOADS[1]
 
-    def die(self, boat, n: int) -> None:
-        """``n`` people aboard ``boat`` die; the camp they came from hears of it."""
+    def die(self, boat, n: int, cause: str) -> None:
+        """``n`` people aboard ``boat`` (or waiting in the water for it) die of ``cause`` (one
+        of :data:`DEATH_CAUSES`); the camp they came from hears of it."""
+        if cause not in DEATH_CAUSES:
+            raise ValueError(f"cause={cause!r} is invalid: expected one of {', '.join(DEATH_CAUSES)}")
         m = self.model
         dead = m.rng.choice(boat.people, size=min(n, len(boat.people)), replace=False)
         m.beliefs.record("deaths", dead)
         boat.deaths += len(dead)
         m.tally.deaths += len(dead)
+        setattr(m.tally, f"deaths_{cause}", getattr(m.tally, f"deaths_{cause}") + len(dead))
         boat.people = np.setdiff1d(boat.people, dead, assume_unique=True)
         m.population.remove(dead, State.DEAD)
 
@@ -195,6 +232,7 @@ class Crossing(Module):
         m = self.model
         t = m.tally
         t.people_per_boat = t.people_per_boat / t.boats if t.boats else 0.0
+        t.share_60plus = t.boats_60plus / t.boats if t.boats else 0.0
         if len(vessels):
             t.bf_people = vessels.agg("people_today", sum)
             t.bf_busy_hours = vessels.agg("busy_hours_today", sum)

@@ -1,14 +1,27 @@
-"""Gangs: the smuggling networks. Supply of boats, bookings, price, loading and launching.
+"""Gangs: the smuggling networks. Supply of boats, bookings, price, launch modes, loading.
 
 Each :class:`SmugglingGang` (a Mesa agent) is based at one camp, holds boats with engines,
 takes bookings (mostly from its own camp, :data:`GANG_REACH_KM`) and, on a crossable day,
-decides how many people to put in each boat (:func:`decisions.gang_load`: more when launches
-are stopped, more when boats are scarce) and where to launch them (away from the police it
-expects, near home: :func:`decisions.launch_point_weights`). People board first booked, first
+launches boats in one of two modes (:data:`MODES`):
+
+* a **beach** launch: people carry the boat to the water; police on that beach can stop it
+  (and seize the boat);
+* a **taxi** boat: launched empty from a waterway (``waterways.csv``), it runs along the coast
+  and boards people waiting in the water off the beach; police on the beach can stop people
+  gathering (``taxi_gathering_stop_factor`` of its stop chance each), not the boat. Fewer can
+  board from the water (``taxi_capacity``), it costs more (``taxi_launch_cost_eur``) and people
+  may drown while boarding (``boarding_drowning_risk``).
+
+Each gang learns, per mode, the share of the people it sends who get past the French coast and
+the share of its boats it loses, and picks the mode of each launch by their expected value
+(:func:`decisions.launch_value_keur`, :func:`decisions.taxi_probability`). Its loads follow
+from its boats in stock against the people who have paid and the chance of losing the boat
+(:func:`decisions.gang_load`), never above the mode's ceiling. People board first booked, first
 aboard, and pay the gang as they board.
 """
 
 from __future__ import annotations
+
 
 import mesa
 import numpy as np
@@ -17,31 +30,42 @@ from .. import decisions
 from ..population import State
 from .base import Module, Result
 
-__all__ = ["SmugglingGang", "Boat", "Gangs", "GANG_REACH_KM"]
+__all__ = ["SmugglingGang", "Boat", "Gangs", "GANG_REACH_KM", "MODES", "LEARNING_LAUNCHES"]
 
 GANG_REACH_KM = 40.0  #: distance scale over which people book with gangs of other camps
+MODES = ("beach", "taxi")  #: launch modes, in the order of a gang's learned arrays
+BEACH, TAXI = 0, 1
+LEARNING_LAUNCHES = 30.0  #: a gang's memory of its launches of one mode (launches)
 
 
 class Boat:
     """One launch: a dinghy, its people, and what became of it (not a Mesa agent: it lives a day).
 
-    ``outcome`` is one of launched, stopped, intercepted, landed, picked_up, rescued_fr, lost.
+    ``outcome`` is one of launched, stopped, intercepted, landed, picked_up, rescued_fr, lost;
+    ``mode`` is "beach" or "taxi".
     """
 
-    __slots__ = ("gang", "point", "people", "launch_hour", "outcome", "end_hour", "deaths", "load")
+    __slots__ = ("gang", "point", "people", "launch_hour", "outcome", "end_hour", "deaths", "load",
+                 "mode", "boarded", "lost_boat")
 
-    def __init__(self, gang: int, point: int, people: np.ndarray) -> None:
+    def __init__(self, gang: int, point: int, people: np.ndarray, mode: str = "beach") -> None:
         self.gang = gang  #: index of the gang that launched it
         self.point = point  #: crossing point index
         self.people = people  #: population slots of the living people aboard
+        self.mode = mode  #: "beach" or "taxi" (:data:`MODES`)
         self.launch_hour = 0.0  #: hours after midnight
         self.outcome = "launched"
         self.end_hour = 0.0  #: hour the crossing ended (landed, picked up or stopped)
         self.deaths = 0
-        self.load = len(people)  #: people aboard at launch
+        self.load = len(people)  #: people the gang sent to this boat (its load at launch)
+        #: people aboard when it left the French coast (a taxi boat's load less those stopped
+        #: on the beach while gathering)
+        self.boarded = len(people)
+        self.lost_boat = False  #: the gang lost the boat (seized on the beach or at sea)
 
     def __repr__(self) -> str:
-        return f"Boat(gang={self.gang}, point={self.point}, load={self.load}, outcome={self.outcome})"
+        return (f"Boat(gang={self.gang}, point={self.point}, mode={self.mode}, load={self.load}, "
+                f"outcome={self.outcome})")
 
 
 class SmugglingGang(mesa.Agent):
@@ -49,16 +73,25 @@ class SmugglingGang(mesa.Agent):
 
     def __init__(self, model: mesa.Model, home_camp: int, stock: int) -> None:
         super().__init__(model)
+        p = model.params
         self.home_camp = home_camp
         self.index = -1  #: place among the gangs (``Boat.gang``, population column ``gang``)
         self.stock = stock  #: boats with engines in hand
         self.revenue_eur = 0.0  #: paid by the people it launched, so far (EUR)
         self.supply_cost_eur = 0.0  #: paid for the boats and engines it received, so far (EUR)
         self.launches = 0
-        self.stop_risk = model.params.prior_stop_belief  #: share of its recent launches stopped
+        #: per mode (:data:`MODES`): share of the people sent who got past the French coast
+        self.success = np.full(len(MODES), 1.0 - p.prior_stop_belief)
+        #: per mode: share of launches that lost the boat
+        self.loss = np.array([p.prior_stop_belief * p.seizure_on_stop, 0.0])
         geo = model.geo
         camp_xy = geo.points.groupby("camp")[["x", "y"]].mean().loc[geo.camps[home_camp]].to_numpy()
         self.home_km = np.linalg.norm(geo.points[["x", "y"]].to_numpy() - camp_xy, axis=1)
+
+    @property
+    def stop_risk(self) -> float:
+        """The share of the people it sends from the beach that the gang expects to be stopped."""
+        return float(1.0 - self.success[BEACH])
 
     def receive_supply(self, boats: int) -> float:
         """Boats and engines arrive through the supply chain and are paid for; returns the cost."""
@@ -67,56 +100,105 @@ class SmugglingGang(mesa.Agent):
         self.supply_cost_eur += cost
         return cost
 
+    def taxi_chance(self, customers: int, taxis_allowed: bool) -> float:
+        """Chance that one of today's launches is a taxi boat, from the expected value of each mode."""
+        if not taxis_allowed:
+            return 0.0
+        p = self.model.params
+        values = []
+        for mode, ceiling in ((BEACH, p.max_load), (TAXI, p.taxi_capacity)):
+            load = decisions.gang_load(customers, self.stock, self.loss[mode], p, ceiling)
+            extra = p.taxi_launch_cost_eur if mode == TAXI else 0.0
+            values.append(decisions.launch_value_keur(load, self.success[mode], self.loss[mode], p, extra))
+        return decisions.taxi_probability(values[TAXI], values[BEACH], p.mode_choice_sharpness)
+
     def plan_launches(self, customers: int, beaufort: float, expected_stop: np.ndarray,
-                      rng: np.random.Generator) -> list[tuple[int, int]]:
-        """Today's launches as ``(crossing point, load)``: none in rough weather or without
-        boats; otherwise as many full boats as customers and stock allow, sent to the points
-        the gang expects to be least policed near its home."""
+                      rng: np.random.Generator, taxis_allowed: bool = False) -> list[tuple[int, int, str]]:
+        """Today's launches as ``(crossing point, load, mode)``: none in rough weather or
+        without boats; otherwise boat after boat while stock lasts and enough people have paid
+        to fill one at the mode's load, each sent to a point the gang expects to be least
+        policed near its home (a taxi boat only where a waterway serves the point)."""
         p = self.model.params
         if customers <= 0 or self.stock <= 0:
             return []
         if rng.random() >= decisions.launch_propensity(beaufort, p):
             return []
-        load = decisions.gang_load(customers, self.stock, self.stop_risk, p)
-        n_boats = min(self.stock, customers // load)
-        if n_boats == 0:
-            return []
+        q_taxi = self.taxi_chance(customers, taxis_allowed)
         weights = decisions.launch_point_weights(expected_stop, self.home_km, p.police_avoidance)
-        points = rng.choice(len(weights), size=n_boats, p=weights)
-        self.stock -= n_boats
-        self.launches += n_boats
-        return [(int(k), load) for k in points]
+        plan, left = [], customers
+        while self.stock > 0:
+            mode = TAXI if rng.random() < q_taxi else BEACH
+            ceiling = p.taxi_capacity if mode == TAXI else p.max_load
+            load = decisions.gang_load(left, self.stock, self.loss[mode], p, ceiling)
+            if load == 0 or left < self._full(mode, ceiling):
+                break
+            gangs = self.model.gangs
+            w = weights * gangs.taxi_open() if mode == TAXI else weights
+            if w.sum() <= 0:  # no waterway free tonight: a beach launch
+                w, mode = weights, BEACH
+                load = decisions.gang_load(left, self.stock, self.loss[mode], p, p.max_load)
+            point = int(rng.choice(len(w), p=w / w.sum()))
+            if mode == TAXI:
+                gangs.take_taxi_slot(point)
+            plan.append((point, load, MODES[mode]))
+            left -= load
+            self.stock -= 1
+        self.launches += len(plan)
+        return plan
+
+    def _full(self, mode: int, ceiling: float) -> int:
+        """The load below which the gang does not launch a boat of ``mode`` (its target load)."""
+        p = self.model.params
+        return int(min(round(p.base_load * (1.0 + p.load_enforcement_response * self.loss[mode])),
+                       np.floor(ceiling)))
 
     def launch(self, customers: np.ndarray, beaufort: float, expected_stop: np.ndarray,
-               rng: np.random.Generator) -> list[Boat]:
+               rng: np.random.Generator, taxis_allowed: bool = False) -> list[Boat]:
         """Load and launch today's boats (:meth:`plan_launches`) with the people at slots
         ``customers`` who booked with this gang: first booked, first aboard."""
-        plan = self.plan_launches(len(customers), beaufort, expected_stop, rng)
+        plan = self.plan_launches(len(customers), beaufort, expected_stop, rng, taxis_allowed)
         if not plan:
             return []
         queue = customers[np.argsort(self.model.population.since[customers], kind="stable")]
         boats, start = [], 0
-        for point, load in plan:
-            boats.append(Boat(gang=self.index, point=point, people=queue[start:start + load]))
+        for point, load, mode in plan:
+            boats.append(Boat(gang=self.index, point=point, people=queue[start:start + load], mode=mode))
             start += load
         return boats
 
-    def learn(self, launched: int, stopped: int) -> None:
-        """Update the share of launches the gang sees stopped (a 30-launch memory)."""
-        if launched:
-            w = min(1.0, launched / 30.0)
-            self.stop_risk += w * (stopped / launched - self.stop_risk)
+    def learn(self, boats: list[Boat]) -> None:
+        """Update, per mode, the share of people sent who got past the French coast and the
+        share of boats lost, from today's launches (a memory of :data:`LEARNING_LAUNCHES`)."""
+        for mode, name in enumerate(MODES):
+            mine = [b for b in boats if b.mode == name]
+            if not mine:
+                continue
+            sent = sum(b.load for b in mine)
+            away = sum(b.boarded for b in mine if b.outcome not in ("stopped", "intercepted"))
+            lost = sum(b.lost_boat for b in mine)
+            w = min(1.0, len(mine) / LEARNING_LAUNCHES)
+            if sent:
+                self.success[mode] += w * (away / sent - self.success[mode])
+            self.loss[mode] += w * (lost / len(mine) - self.loss[mode])
 
 
 class Gangs(Module):
-    """The gangs together: supply, bookings, price and the day's launches."""
+    """The gangs together: supply, bookings, price, launch modes and the day's launches."""
 
     OWNS = ("gang", "attempts")
     RESULTS = (
         Result("attempts", "people", "flow", "people who set off (each attempt counted)"),
         Result("launches", "boats", "flow", "boats that set off, including those stopped"),
+        Result("taxi_launches", "boats", "flow",
+               "taxi boats launched empty from a waterway to board people off a beach"),
+        Result("taxi_share", "share", "ratio", "taxi boats among the boats that set off",
+               weight="launches", dtype=float),
+        Result("largest_load", "people/boat", "level",
+               "most people sent to one boat today (0 if none; over a period, the mean of the days)"),
         Result("booked", "people", "level", "of the people in camps, those who paid a gang and wait for a launch"),
         Result("boats_in_stock", "boats", "level", "boats with engines held by all gangs at day's end"),
+        Result("boats_seized_upstream", "boats", "flow",
+               "boats with engines seized before they reached the gangs (gang_disruption)"),
         Result("price_eur", "EUR/attempt", "ratio", "mean price paid per attempt today (0 if none)",
                weight="attempts", dtype=float),
         Result("revenue_eur", "EUR", "flow", "paid to gangs today", dtype=float),
@@ -124,8 +206,9 @@ class Gangs(Module):
                "paid by gangs for the boats and engines they received today (boat_cost_eur each)",
                dtype=float),
     )
-    DAY = ("morning: boats reach the gangs; midday: bookings; night: gangs load and launch "
-           "their boats")
+    DAY = ("morning: boats reach the gangs, some seized upstream; midday: bookings at a price that "
+           "rises when boats are scarce; night: gangs pick each launch's mode (beach or taxi boat), "
+           "load and launch their boats")
 
     def __init__(self, model) -> None:
         super().__init__(model)
@@ -148,6 +231,12 @@ class Gangs(Module):
         pref = np.exp(-km / GANG_REACH_KM)
         #: (camp, gang) odds of booking with each gang; empty when there are no gangs
         self.preference = pref / np.maximum(pref.sum(axis=1, keepdims=True), 1e-300)
+        #: 1 at the crossing points a waterway serves (taxi boats can reach them), else 0
+        self.taxi_points = (geo.points.waterway_index.to_numpy() >= 0).astype(float)
+        self.price_today = p.price_eur  #: today's price of a place (EUR), before discounts
+        #: waterway index of each crossing point (-1: none) and taxi launches left tonight per waterway
+        self.point_waterway = geo.points.waterway_index.to_numpy()
+        self.slots_left = np.zeros(len(geo.waterways), dtype=np.int64)
 
     def any(self) -> bool:
         return bool(self.members)
@@ -159,21 +248,36 @@ class Gangs(Module):
         return len(self.members)
 
     def receive_supply(self) -> None:
-        """Boats and engines reach the gangs through the supply chain (a Poisson number each)."""
+        """Boats and engines are sent to the gangs through the supply chain (a Poisson number
+        each); a share ``upstream_seizure`` is seized on the way; the price of a place follows
+        the places the gangs' boats hold against the people booked."""
         gangs = self.members
         if not gangs:
             return
         m = self.model
-        per_gang = m.levers.boat_supply_per_day / len(gangs)
+        rng, levers = m.rng, m.levers
+        per_gang = levers.boat_supply_per_day / len(gangs)
+        sent = rng.poisson(per_gang, size=len(gangs))
+        seized = rng.binomial(sent, levers.upstream_seizure)
         cost = 0.0
-        for gang, n in zip(gangs, m.rng.poisson(per_gang, size=len(gangs)).tolist()):
+        for gang, n in zip(gangs, (sent - seized).tolist()):
             cost += gang.receive_supply(n)
         m.tally.supply_cost_eur = cost
+        m.tally.boats_seized_upstream = int(seized.sum())
+        self._set_price()
+
+    def _set_price(self) -> None:
+        m = self.model
+        p, pop = m.params, m.population
+        booked = np.count_nonzero((pop.state == State.IN_CAMP) & (pop.gang >= 0))
+        places = sum(g.stock for g in self.members) * p.base_load
+        self.price_today = decisions.scarcity_price(p.price_eur, booked, places, p.price_scarcity_response)
 
     def price(self, slots: np.ndarray) -> np.ndarray:
-        """Price of a place for each person (EUR): discounted for people stopped before."""
+        """Price of a place for each person (EUR): today's price, discounted for people stopped before."""
         p = self.model.params
-        return p.price_eur * np.where(self.model.population.failures[slots] > 0, 1.0 - p.repeat_discount, 1.0)
+        return self.price_today * np.where(self.model.population.failures[slots] > 0,
+                                           1.0 - p.repeat_discount, 1.0)
 
     def take_bookings(self, slots: np.ndarray) -> None:
         """The people at ``slots`` pay for a place: each books with a gang, mostly of their camp."""
@@ -184,22 +288,39 @@ class Gangs(Module):
             if len(mine):
                 pop.gang[mine] = m.rng.choice(len(self.preference[c]), size=len(mine), p=self.preference[c])
 
+    def taxi_open(self) -> np.ndarray:
+        """1 at the crossing points whose waterway can still put a taxi boat in tonight, else 0."""
+        way = self.point_waterway
+        return np.where(way >= 0, self.slots_left[np.maximum(way, 0)] > 0, False).astype(float)
+
+    def take_taxi_slot(self, point: int) -> None:
+        """A taxi boat is put in on the waterway serving crossing point ``point``."""
+        self.slots_left[self.point_waterway[point]] -= 1
+
+    def taxis_allowed(self) -> bool:
+        """Whether taxi boats are in use today (from ``taxi_boats_from``)."""
+        m = self.model
+        return m.date >= m.params.taxi_boats_from and bool(self.taxi_points.any())
+
     def launch(self, beaufort: float, expected_stop: np.ndarray) -> list[Boat]:
         """The gangs, in random order, fill and launch their boats; the people aboard pay.
         ``expected_stop`` is the chance of a beach stop each gang's spotters expect at each point."""
         m = self.model
         pop, rng = m.population, m.rng
         gangs = self.members
+        taxis = self.taxis_allowed()
+        if taxis:
+            self.slots_left[:] = rng.poisson(m.params.taxi_slots_per_waterway, size=len(self.slots_left))
         booked = np.flatnonzero((pop.state == State.IN_CAMP) & (pop.gang >= 0))
         boats: list[Boat] = []
         for g in rng.permutation(len(gangs)).tolist():
-            boats += gangs[g].launch(booked[pop.gang[booked] == g], beaufort, expected_stop, rng)
+            boats += gangs[g].launch(booked[pop.gang[booked] == g], beaufort, expected_stop, rng, taxis)
         if boats:
             self._board(boats)
         return boats
 
     def _board(self, boats: list[Boat]) -> None:
-        """The people aboard pay their gang and set off."""
+        """The people sent pay their gang and set off."""
         m = self.model
         pop, t, gangs = m.population, m.tally, self.members
         aboard = np.concatenate([b.people for b in boats])
@@ -213,20 +334,27 @@ class Gangs(Module):
         pop.attempts[aboard] += 1
         t.attempts = len(aboard)
         t.launches = len(boats)
+        t.taxi_launches = sum(b.mode == "taxi" for b in boats)
+        t.taxi_share = t.taxi_launches / len(boats)
+        t.largest_load = max(b.load for b in boats)
         m.beliefs.record("attempts", aboard)
 
     def after_beach_stops(self, boats: list[Boat], seized: np.ndarray) -> None:
-        """Boats stopped on the beach but not seized go back to their gang; each gang learns
-        the share of its launches that were stopped."""
+        """Boats stopped on the beach but not seized go back to their gang (an empty taxi boat
+        whose people were all stopped too); the others are lost."""
         gangs = self.members
-        per_gang = np.zeros((len(gangs), 2))
         for boat, z in zip(boats, seized.tolist()):
-            stopped = boat.outcome == "stopped"
-            per_gang[boat.gang] += (1, stopped)
-            if stopped and not z:
-                gangs[boat.gang].stock += 1
-        for g, (n, s) in enumerate(per_gang.tolist()):
-            gangs[g].learn(int(n), int(s))
+            if boat.outcome == "stopped":
+                if z and boat.mode == "beach":
+                    boat.lost_boat = True
+                else:
+                    gangs[boat.gang].stock += 1
+
+    def learn(self, boats: list[Boat]) -> None:
+        """Each gang learns from its launches of the night, once they have crossed or failed."""
+        if boats:
+            for g, gang in enumerate(self.members):
+                gang.learn([b for b in boats if b.gang == g])
 
     def record_results(self, in_camp: np.ndarray) -> None:
         m = self.model

@@ -7,7 +7,9 @@ memory of :data:`POLICE_MEMORY_DAYS`), the rest is spread along the coast
 (:func:`decisions.allocate_units`). The officers at a point per km of coast give the chance that
 a launch there is stopped on the beach (:func:`decisions.stop_probability`); a stopped boat is
 seized with chance ``seizure_on_stop``. While sea interceptions are in force, a share of the
-boats crossing the inshore band are intercepted, at a risk to the people aboard.
+boats crossing the inshore band are intercepted, at a risk to the people aboard or in the water:
+France's maritime doctrine targets empty taxi boats before anyone boards, loaded boats, or both
+(``sea_interception_target``, :class:`channelsim.policies.MaritimeDoctrine`).
 """
 
 from __future__ import annotations
@@ -50,7 +52,9 @@ class Policing(Module):
     OWNS = ()
     RESULTS = (
         Result("stopped_beach", "people", "flow", "people stopped on the beach by French police"),
-        Result("intercepted_sea", "people", "flow", "people intercepted at sea in the French inshore band"),
+        Result("intercepted_sea", "people", "flow",
+               "people whose crossing was stopped by an interception at sea in the French inshore "
+               "band (aboard a loaded boat, or waiting in the water for a taxi boat)"),
         Result("stopped", "people", "flow", "stopped_beach + intercepted_sea"),
     )
     DAY = ("morning: units are sent along the coast; night: launches are stopped on the beaches "
@@ -91,44 +95,81 @@ class Policing(Module):
         self.stop_risk = decisions.stop_probability(officers, self.coast_km, p.stop_effectiveness)
 
     def watch_beaches(self, boats: list) -> np.ndarray:
-        """Launches are stopped on the beach with the chance at their point; the people of a
-        stopped boat are back in camp. Returns, per boat, whether a stopped boat was seized."""
+        """Police on each beach act on the night's launches with the stop chance at their point:
+        a beach launch is stopped whole (its people back in camp); of the people gathering for
+        a taxi boat, each is stopped with ``taxi_gathering_stop_factor`` of that chance, and the
+        boat, already at sea, goes on with the others. Returns, per boat, whether a stopped
+        boat was seized."""
         m = self.model
-        rng, t = m.rng, m.tally
-        stopped = rng.random(len(boats)) < self.stop_risk[[b.point for b in boats]]
-        seized = rng.random(len(boats)) < m.params.seizure_on_stop
-        launched_at = np.array([b.point for b in boats], dtype=np.int64)
-        by_point = np.bincount(launched_at, minlength=m.geo.n_points)
-        t.launches_by_point += by_point
-        caught = [b for b, s in zip(boats, stopped.tolist()) if s]
-        for boat in caught:
-            boat.outcome = "stopped"
-        if caught:
-            people = np.concatenate([b.people for b in caught])
+        rng, t, p = m.rng, m.tally, m.params
+        risk = self.stop_risk[[b.point for b in boats]]
+        draws = rng.random(len(boats))
+        seized = rng.random(len(boats)) < p.seizure_on_stop
+        t.launches_by_point += np.bincount([b.point for b in boats], minlength=m.geo.n_points)
+        stopped_people, stops_at = [], np.zeros(m.geo.n_points, dtype=np.int64)
+        for boat, r, u in zip(boats, risk.tolist(), draws.tolist()):
+            if boat.mode == "taxi":
+                caught = rng.random(len(boat.people)) < r * p.taxi_gathering_stop_factor
+                if caught.any():
+                    stopped_people.append(boat.people[caught])
+                    boat.people = boat.people[~caught]
+                    boat.boarded = len(boat.people)
+                    stops_at[boat.point] += 1
+                if not len(boat.people):
+                    boat.outcome = "stopped"
+            elif u < r:
+                boat.outcome = "stopped"
+                stopped_people.append(boat.people)
+                stops_at[boat.point] += 1
+        if stopped_people:
+            people = np.concatenate(stopped_people)
             t.stopped_beach += len(people)
             m.demand.back_in_camp(people)
             m.beliefs.record("stopped", people)
-        stops_at = np.bincount([b.point for b in caught], minlength=m.geo.n_points)
         self.units.do(_count_stops, stops_at)
         self.recent_launches = self.recent_launches * np.exp(-1 / POLICE_MEMORY_DAYS) + t.launches_by_point
         return seized
 
-    def intercept(self, boat) -> bool:
-        """While interceptions at sea are in force, ``boat`` crossing the inshore band is
-        intercepted with chance ``sea_interception_rate``; some aboard may die; the others are
-        brought back to France. Returns whether it was intercepted."""
+    def targets(self, kind: str) -> bool:
+        """Whether boats of ``kind`` ("taxi": empty taxi boats before boarding, or "loaded") are
+        intercepted at sea today."""
+        levers = self.model.levers
+        return levers.sea_interceptions and levers.sea_interception_target in (kind, "both")
+
+    def intercept_taxi(self, boat) -> bool:
+        """While the doctrine targets taxi boats, the empty ``boat`` running along the inshore
+        band to its beach is intercepted with chance ``sea_interception_rate`` before anyone
+        boards: the boat is seized; the people waiting in the water for it risk
+        ``interception_death_risk`` each and the others go back to camp. Returns whether it was
+        intercepted."""
         m = self.model
-        levers = m.levers
-        if not (levers.sea_interceptions and m.rng.random() < levers.sea_interception_rate):
+        if not (self.targets("taxi") and m.rng.random() < m.levers.sea_interception_rate):
             return False
+        self._stop_at_sea(boat, "interception")
+        return True
+
+    def intercept(self, boat) -> bool:
+        """While the doctrine targets loaded boats, ``boat`` crossing the inshore band is
+        intercepted with chance ``sea_interception_rate``; some aboard may die
+        (``interception_death_risk`` each); the others are brought back to France. Returns
+        whether it was intercepted."""
+        m = self.model
+        if not (self.targets("loaded") and m.rng.random() < m.levers.sea_interception_rate):
+            return False
+        self._stop_at_sea(boat, "interception")
+        return True
+
+    def _stop_at_sea(self, boat, cause: str) -> None:
+        m = self.model
         boat.outcome = "intercepted"
+        boat.lost_boat = True
         boat.end_hour = boat.launch_hour + 0.5
-        dead = int(m.rng.binomial(len(boat.people), m.params.interception_death_risk))
+        dead = int(m.rng.binomial(len(boat.people), m.levers.interception_death_risk))
         if dead:
-            m.crossing.die(boat, dead)
+            m.crossing.die(boat, dead, cause)
         m.tally.intercepted_sea += len(boat.people)
         m.demand.back_in_camp(boat.people)
-        return True
+        m.beliefs.record("stopped", boat.people)
 
     def record_results(self) -> None:
         t = self.model.tally
