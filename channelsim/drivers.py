@@ -194,10 +194,7 @@ class Drivers:
                  if (v := path.value_at(model.date)) is not None}
         p_today = p.model_copy(update=today) if today else p
         self._step_demand(p_today.demand_volatility, p_today.demand_memory_days, model.rng)
-        if self.demand_multiplier != 1.0:
-            inflow = p_today.inflow_per_year * self.demand_multiplier
-            p_today = p_today.model_copy(update={"inflow_per_year": inflow})
-        self._today = model.params = p_today
+        self._today = model.params = p_today  # demand reads the multiplier itself (Demand.arrive)
 
     def _step_demand(self, volatility: float, memory_days: float, rng: np.random.Generator) -> None:
         if volatility <= 0:

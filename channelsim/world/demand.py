@@ -32,10 +32,14 @@ class Demand(Module):
            "pay a gang, apply to the legal route or leave")
 
     def arrive(self) -> None:
-        """Today's arrivals on the coast (a seasonal Poisson draw)."""
+        """Today's arrivals on the coast: a seasonal Poisson draw whose rate is multiplied by
+        the demand process's multiplier of the day (1 without one; :mod:`channelsim.drivers`)."""
         m = self.model
         day_of_year = m.date.timetuple().tm_yday
-        m.tally.inflow = n = int(m.rng.poisson(decisions.seasonal_inflow_rate(day_of_year, m.params)))
+        rate = decisions.seasonal_inflow_rate(day_of_year, m.params)
+        if m.drivers is not None:
+            rate *= m.drivers.demand_multiplier
+        m.tally.inflow = n = int(m.rng.poisson(rate))
         self.add_people(n, day=m.steps)
 
     def add_people(self, n: int, day: int) -> None:
