@@ -219,7 +219,7 @@ class Dashboard:
 
         self.parameter_panel = W.VBox([self.scenario_info, self.controls.panel],
                                       layout=W.Layout(width="350px", min_width="300px", flex="0 1 350px",
-                                                      max_height="760px", overflow_y="auto"))
+                                                      max_height="760px", overflow="auto"))
         self.parameter_panel.add_class("channelsim-parameter-panel")
         map_box = W.VBox([self.player.controls, self.player.hour_row, self.date_label, self.map.widget],
                          layout=W.Layout(flex="1 1 330px", min_width="300px"))
@@ -379,7 +379,7 @@ class Dashboard:
         title = (f"{html.escape(s.label)}: {s.start:%d %b %Y} to {s.end:%d %b %Y}, seed {s.seed}"
                  + ("" if len(daily) >= s.days else f" · {len(daily)} of {s.days} days so far"))
         self.charts.show(daily, previous=previous, period=(s.start, s.end),
-                         policies=policy_periods(s.scenario, s.start, s.end), title=title)
+                         policies=policy_periods(s.scenario, s.params, s.start, s.end), title=title)
         self.charts.set_cursor(self._cursor_date())
 
     def _live_ready(self, generation: int, model: ChannelModel) -> None:

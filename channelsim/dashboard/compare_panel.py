@@ -41,14 +41,14 @@ OUTPUT_NAMES = {"arrivals": ("Arrivals", "people", "{:,.0f}"), "boats": ("Boats"
                 "net_effect": ("Net additions to the UK", "people", "{:,.0f}")}
 
 
-class _CountingExecutor(InProcessExecutor):
-    """Runs each call in this thread and reports every finished run."""
+class _CountingExecutor(cf.Executor):
+    """Runs each call in this thread when it is submitted and reports every finished run."""
 
     def __init__(self, on_run: Callable[[], None]) -> None:
         self.on_run = on_run
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
-        future = super().submit(fn, *args, **kwargs)
+        future = InProcessExecutor().submit(fn, *args, **kwargs)
         self.on_run()
         return future
 
@@ -83,9 +83,10 @@ class ComparePanel:
         self.table = W.HTML()
         self.table.add_class("channelsim-compare-table")
         self.figure = DifferenceFigure()
+        self.results = W.VBox([self.figure.widget, self.table], layout=W.Layout(display="none"))
         self.widget = W.VBox([
             W.HBox([self.picker, self.replicates, self.button], layout=W.Layout(flex_flow="row wrap")),
-            W.HBox([self.progress, self.progress_text]), self.figure.widget, self.table])
+            W.HBox([self.progress, self.progress_text]), self.results])
 
     def _clicked(self) -> None:
         try:
@@ -149,6 +150,7 @@ class ComparePanel:
         title = (f"Current settings minus {_scenario_label(other.name)}: paired difference, "
                  f"{self.level:.0%} interval ({n} runs each)")
         self.figure.show(table, names, self.level, title)
+        self.results.layout.display = None
         self.table.value = self._html(table, settings, other, n)
         self.result, self.runs = table, runs
         self.button.disabled = False

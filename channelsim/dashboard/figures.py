@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from copy import deepcopy
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,7 @@ FONT = dict(family="system-ui, -apple-system, 'Segoe UI', sans-serif", size=12)
 CONFIG = {"displaylogo": False, "responsive": True,
           "toImageButtonOptions": {"format": "png", "filename": "channelsim", "scale": 2}}
 KIND_NAMES = {"fr_land": "France (land)", "uk_land": "England (land)", "fr_waters": "French waters",
-              "uk_waters": "UK waters", "fr_inshore": "French inshore band (taxi-boat zone)"}
+              "uk_waters": "UK waters", "fr_inshore": "French inshore band"}
 KIND_COLOURS = {"fr_land": "#d9cdb4", "uk_land": "#cfd8c0", "fr_waters": "#a9c8e8",
                 "uk_waters": "#8fb3dc", "fr_inshore": "#c3dbf0"}
 
@@ -51,14 +52,26 @@ WEEKLY = (("arrivals", 1, "arrivals (people)", CURRENT_COLOUR, "bar"),
           ("returned", 5, "returned to France", "#c0392b", "line"),
           ("admitted", 5, "admitted by the legal route", "#16a085", "line"))
 PANELS = ("Arrivals in the UK (people a week)", "People per boat (weekly mean)",
-          "Deaths at sea (a week)", "Attempts and stops by France (people a week)",
-          "One in, one out: returns and admissions (a week)", "Waiting in camps on the French coast")
+          "Deaths at sea (a week)", "Attempts and stops (people a week)",
+          "Returns and admissions (a week)", "Waiting in camps (people)")
 
 
 def _figure(fig: go.Figure) -> go.FigureWidget:
     widget = go.FigureWidget(fig)
     widget._config = CONFIG  # the toolbar's PNG download, without the plotly logo
     return widget
+
+
+def sync(widget: go.FigureWidget) -> None:
+    """Make the widget's synced state the figure as it is now.
+
+    A ``FigureWidget`` sends its changes as messages to the views that exist; a view created
+    later (Voila connects after the notebook has run, a page is reloaded, the dashboard is shown
+    again) starts from the synced state, which plotly only refreshes when the figure itself is
+    displayed. The dashboard displays its own container, so each update refreshes it here.
+    """
+    widget._widget_layout = deepcopy(widget._layout_obj._props)
+    widget._widget_data = deepcopy(widget._data)
 
 
 def weekly_totals(daily: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -86,13 +99,16 @@ def weekly_totals(daily: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def policy_periods(scenario: Any, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date, str]]:
-    """The dated policies of ``scenario`` within ``start``..``end``: (first day, last day, name)."""
-    if scenario is None:
-        return []
+def policy_periods(scenario: Any, params: Any, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date, str]]:
+    """The dated policies within ``start``..``end``: the one in, one out pilot when ``params``
+    enable it, and the dated policies of ``scenario``; as (first day, last day, name)."""
     from ..policies import policy_from_dict
 
     out = []
+    if params is not None and getattr(params, "pilot_enabled", False):
+        lo, hi = max(params.pilot_start, start), min(params.pilot_end, end)
+        if lo <= hi:
+            out.append((lo, hi, "one in, one out pilot"))
     for raw in getattr(scenario, "policies", ()) or ():
         policy = policy_from_dict(dict(raw)) if not hasattr(raw, "kind") else raw
         lo, hi = max(policy.start or start, start), min(policy.end or end, end)
@@ -121,10 +137,12 @@ class ChartsFigure:
             self._add(fig, "in_camps", 6, "in camps (people)", "#8a5a00", "daily", previous)
         fig.update_layout(autosize=True, height=height, margin=dict(l=48, r=12, t=36, b=28),
                           font=FONT, barmode="overlay", bargap=0, hovermode="x unified",
-                          showlegend=True, legend=dict(orientation="h", y=-0.06, font=dict(size=11)),
+                          showlegend=True, legend=dict(orientation="h", y=-0.05, yanchor="top", font=dict(size=10),
+                                      tracegroupgap=0),
                           plot_bgcolor="white", uirevision="keep")
         fig.update_annotations(font_size=12)
-        fig.update_xaxes(gridcolor="#eee", showline=True, linecolor="#aaa")
+        fig.update_xaxes(gridcolor="#eee", showline=True, linecolor="#aaa", tickformat="%b", nticks=7,
+                         tickangle=0, tickfont=dict(size=10))
         fig.update_yaxes(gridcolor="#eee", rangemode="tozero", zeroline=False)
         self.widget = _figure(fig)
         self.widget.add_class("channelsim-charts")
@@ -190,10 +208,12 @@ class ChartsFigure:
             self.policy_shapes = [self._shade(a, b, name) for a, b, name in policies]
             self._shapes()
             self.widget.layout.title = dict(text=title, font=dict(size=13), x=0.01, y=0.995)
+        sync(self.widget)
 
     def clear_previous(self) -> None:
         with self.widget.batch_update():
             self._series(None, "prev:")
+        sync(self.widget)
 
     @staticmethod
     def _shade(a: dt.date, b: dt.date, name: str) -> dict:
@@ -206,6 +226,7 @@ class ChartsFigure:
         """A vertical line at ``date`` (the live model's day); None hides it."""
         self.cursor = date
         self._shapes()
+        sync(self.widget)
 
     def _shapes(self) -> None:
         shapes = list(self.policy_shapes)
@@ -216,11 +237,23 @@ class ChartsFigure:
         self.widget.layout.shapes = shapes
 
 
+#: Where each place's name goes around its marker, so that neighbours' names do not overlap.
+POINT_LABELS = {"Dunkirk/Loon-Plage": "top left", "Gravelines": "bottom center", "Calais": "top center",
+                "Sangatte/Wissant": "middle left", "Wimereux": "middle left", "Boulogne-sur-Mer": "middle right",
+                "Le Portel/Équihen": "middle left", "Hardelot": "middle right", "Berck": "middle left"}
+LANDING_LABELS = {"Deal": "middle right", "Dover": "middle right", "Folkestone": "top left",
+                  "Dymchurch/Hythe beaches": "bottom right", "Dungeness": "bottom center"}
+
+
+def _label_positions(labels: Iterable[str], where: dict[str, str]) -> list[str]:
+    return [where.get(label, "middle left") for label in labels]
+
+
 class MapFigure:
     """The Channel with its crossing points (shaded by recent launches), landing sites, camps,
     and the day's boats at sea, police units and Border Force vessels; everything can be hovered."""
 
-    def __init__(self, height: int = 470) -> None:
+    def __init__(self, height: int = 560) -> None:
         geo = self.geo = geography()
         fig = go.Figure()
         w, h = geo.width * CELL_KM, geo.height * CELL_KM
@@ -232,14 +265,13 @@ class MapFigure:
         for k in kinds:  # legend entries of the shading
             fig.add_scatter(x=[None], y=[None], mode="markers", name=KIND_NAMES[k], legendgroup="shading",
                             marker=dict(symbol="square", size=12, color=KIND_COLOURS[k],
-                                        line=dict(color="#777", width=0.5)), legendgrouptitle_text=
-                            "shading" if k == kinds[0] else None)
+                                        line=dict(color="#777", width=0.5)))
         for coast, colour in ((geo.fr_coast, "#6b5b3e"), (geo.uk_coast, "#4f6b3e")):
             fig.add_scatter(x=coast[:, 0], y=coast[:, 1], mode="lines", line=dict(color=colour, width=1),
                             hoverinfo="skip", showlegend=False)
         pts = geo.points
         fig.add_scatter(
-            x=pts.x, y=pts.y, mode="markers+text", text=pts.label, textposition="middle left",
+            x=pts.x, y=pts.y, mode="markers+text", text=pts.label, textposition=_label_positions(pts.label, POINT_LABELS),
             textfont=dict(size=10, color="#222"), name="crossing point (colour: launches lately)",
             marker=dict(size=11, color=np.zeros(len(pts)), colorscale="Reds", cmin=0, cmax=1,
                         line=dict(color="black", width=0.8),
@@ -249,7 +281,8 @@ class MapFigure:
                           "launches lately: %{customdata[1]:.1f}<br>police officers today: "
                           "%{customdata[2]}<extra></extra>")
         lands = geo.landings
-        fig.add_scatter(x=lands.x, y=lands.y, mode="markers+text", text=lands.label, textposition="top center",
+        fig.add_scatter(x=lands.x, y=lands.y, mode="markers+text", text=lands.label,
+                        textposition=_label_positions(lands.label, LANDING_LABELS),
                         textfont=dict(size=10, color="#2d5016"), name="UK landing site",
                         marker=dict(symbol="square", size=8, color="#2d5016"),
                         hovertemplate="<b>%{text}</b> (landing site)<extra></extra>")
@@ -272,11 +305,13 @@ class MapFigure:
                         hovertemplate="<b>Border Force vessel</b><br>people taken aboard today: "
                                       "%{customdata[0]}<br>trips today: %{customdata[1]}<extra></extra>")
         fig.update_layout(autosize=True, height=height, margin=dict(l=36, r=8, t=34, b=30), font=FONT,
-                          legend=dict(orientation="h", y=-0.08, font=dict(size=10), itemclick=False),
+                          legend=dict(orientation="h", y=-0.1, yanchor="top", x=0, font=dict(size=10),
+                                      itemclick=False, itemdoubleclick=False, tracegroupgap=0, itemwidth=30),
                           plot_bgcolor="white", uirevision="keep", hoverdistance=12)
-        fig.update_xaxes(range=[0, w], title=dict(text="km east", font=dict(size=10)), constrain="domain")
-        fig.update_yaxes(range=[0, h], scaleanchor="x", title=dict(text="km north", font=dict(size=10)),
-                         constrain="domain")
+        fig.update_xaxes(range=[0, w], title=None, constrain="domain", ticksuffix=" km",
+                         tickfont=dict(size=9))
+        fig.update_yaxes(range=[0, h], scaleanchor="x", title=None, constrain="domain", ticksuffix=" km",
+                         tickfont=dict(size=9))
         self.widget = _figure(fig)
         self.widget.add_class("channelsim-map")
         self.widget.add_class("channelsim-figure")
@@ -312,6 +347,7 @@ class MapFigure:
             self.vessels.x, self.vessels.y = [s.x_km for s in v], [s.y_km for s in v]
             self.vessels.customdata = [(s.people_today, s.trips_today) for s in v]
             self.widget.layout.title = dict(text=self.title(snap), font=dict(size=13), x=0.01)
+        sync(self.widget)
 
     @staticmethod
     def title(snap: Snapshot) -> str:
@@ -354,3 +390,4 @@ class DifferenceFigure:
             trace.customdata = [f"{m:+.1f}% ({lo:+.1f}% to {hi:+.1f}%, {level:.0%} interval)"
                                 for m, lo, hi in zip(mid, t["relative_low"], t["relative_high"])]
             self.widget.layout.title.text = title
+        sync(self.widget)

@@ -49,7 +49,7 @@ class LivePlayer:
                                   readout_format=".1f", continuous_update=True,
                                   style={"description_width": "80px"}, layout=W.Layout(width="280px"))
         self.night = W.Play(value=0, min=0, max=23, step=1, interval=400, tooltip="Animate the night hour by hour",
-                            layout=W.Layout(width="90px"))
+                            layout=W.Layout(width="150px"))
         self.night.observe(lambda c: setattr(self.hour, "value", float(c["new"])), names="value")
         for name, w in (("play", self.play_button), ("step", self.step_button), ("reset", self.reset_button),
                         ("hour", self.hour), ("night", self.night)):
