@@ -149,9 +149,22 @@ def _open(browser, url: str, where: str, size: tuple[int, int]):
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=TIMEOUT_MS)
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-    page.wait_for_selector(".channelsim-root", timeout=TIMEOUT_MS)
+    page.wait_for_selector(".channelsim-root", state="attached", timeout=TIMEOUT_MS)
     _wait_for_status(page, "Simulated")
+    if where == "lab":
+        no_news = page.locator(".Toastify__toast button", has_text="No")  # "get notified of news?"
+        if no_news.count():
+            no_news.first.click()
+    page.locator(".channelsim-root").scroll_into_view_if_needed()
     return context, page
+
+
+def _file_browser(page, shown: bool) -> None:
+    """Open or close JupyterLab's left sidebar (the file browser)."""
+    panel = page.locator("#jp-left-stack")
+    if panel.is_visible() != shown:
+        page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab").first.click()
+        page.wait_for_timeout(500)
 
 
 def _wait_for_status(page, text: str) -> None:
@@ -179,6 +192,8 @@ def test_every_figure_fits_the_viewport_at_laptop_and_desktop_sizes(servers, bro
     try:
         for width, height in SIZES:
             page.set_viewport_size({"width": width, "height": height})
+            if where == "lab":  # a laptop user closes the file browser; a desktop has room for it
+                _file_browser(page, shown=width >= 1600)
             page.wait_for_timeout(800)  # the figures follow their container's new size
             boxes = {b["name"]: b for b in page.evaluate(FIGURE_BOXES)}
             assert {"channelsim-map", "channelsim-charts"} <= set(boxes), boxes
@@ -190,6 +205,8 @@ def test_every_figure_fits_the_viewport_at_laptop_and_desktop_sizes(servers, bro
             assert m["right"] <= c["left"] + 1, f"map and charts are not side by side: {m} {c}"
             page.locator(".channelsim-map").scroll_into_view_if_needed()
             _shot(page, f"{where}_{width}x{height}")
+            if where == "lab":
+                assert page.locator("#jp-left-stack").is_visible() == (width >= 1600)
             if where == "voila":
                 assert page.evaluate("() => document.scrollingElement.scrollWidth") <= width + 1
         outside = [u for u in page.outside if not any(a in u for a in ALLOWED_OUTSIDE)]

@@ -221,7 +221,9 @@ class Dashboard:
                                       layout=W.Layout(width="350px", min_width="300px", flex="0 1 350px",
                                                       max_height="760px", overflow="auto"))
         self.parameter_panel.add_class("channelsim-parameter-panel")
-        map_box = W.VBox([self.player.controls, self.player.hour_row, self.date_label, self.map.widget],
+        self.map_legend = W.HTML(self.map.legend_html())
+        map_box = W.VBox([self.player.controls, self.player.hour_row, self.date_label, self.map.widget,
+                          self.map_legend],
                          layout=W.Layout(flex="1 1 330px", min_width="300px"))
         charts_box = W.VBox([self.charts.widget], layout=W.Layout(flex="1.7 1 440px", min_width="360px"))
         self.views = W.HBox([map_box, charts_box], layout=W.Layout(flex="1 1 auto", flex_flow="row wrap", min_width="0"))

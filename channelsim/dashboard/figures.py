@@ -262,10 +262,6 @@ class MapFigure:
         fig.add_heatmap(z=geo.kind.T, x0=CELL_KM / 2, dx=CELL_KM, y0=CELL_KM / 2, dy=CELL_KM,
                         colorscale=scale, zmin=0, zmax=len(kinds) - 1, showscale=False,
                         hoverinfo="skip", name="sea and land")
-        for k in kinds:  # legend entries of the shading
-            fig.add_scatter(x=[None], y=[None], mode="markers", name=KIND_NAMES[k], legendgroup="shading",
-                            marker=dict(symbol="square", size=12, color=KIND_COLOURS[k],
-                                        line=dict(color="#777", width=0.5)))
         for coast, colour in ((geo.fr_coast, "#6b5b3e"), (geo.uk_coast, "#4f6b3e")):
             fig.add_scatter(x=coast[:, 0], y=coast[:, 1], mode="lines", line=dict(color=colour, width=1),
                             hoverinfo="skip", showlegend=False)
@@ -304,10 +300,8 @@ class MapFigure:
                         marker=dict(symbol="diamond", size=10, color="#b00020"),
                         hovertemplate="<b>Border Force vessel</b><br>people taken aboard today: "
                                       "%{customdata[0]}<br>trips today: %{customdata[1]}<extra></extra>")
-        fig.update_layout(autosize=True, height=height, margin=dict(l=36, r=8, t=34, b=30), font=FONT,
-                          legend=dict(orientation="h", y=-0.1, yanchor="top", x=0, font=dict(size=10),
-                                      itemclick=False, itemdoubleclick=False, tracegroupgap=0, itemwidth=30),
-                          plot_bgcolor="white", uirevision="keep", hoverdistance=12)
+        fig.update_layout(autosize=True, height=height, margin=dict(l=44, r=8, t=34, b=24), font=FONT,
+                          showlegend=False, plot_bgcolor="white", uirevision="keep", hoverdistance=12)
         fig.update_xaxes(range=[0, w], title=None, constrain="domain", ticksuffix=" km",
                          tickfont=dict(size=9))
         fig.update_yaxes(range=[0, h], scaleanchor="x", title=None, constrain="domain", ticksuffix=" km",
@@ -320,6 +314,24 @@ class MapFigure:
             self.widget.data[names.index(n)] for n in (
                 "crossing point (colour: launches lately)", "camp (people waiting)",
                 "boat at sea (size: people aboard)", "French police unit", "Border Force vessel"))
+
+    @staticmethod
+    def legend_html() -> str:
+        """The map's legend: every symbol and every shading, as compact HTML beside the figure."""
+        def item(symbol: str, colour: str, text: str, border: str = "") -> str:
+            return (f"<span style='white-space:nowrap;margin-right:12px'><span style='color:{colour};"
+                    f"{border}font-size:14px'>{symbol}</span> {text}</span>")
+
+        shading = "".join(
+            f"<span style='white-space:nowrap;margin-right:12px'><span style='display:inline-block;width:11px;"
+            f"height:11px;background:{KIND_COLOURS[k]};border:1px solid #888;vertical-align:-1px'></span> "
+            f"{KIND_NAMES[k]}</span>" for k in KINDS)
+        symbols = "".join([
+            item("●", "#ff8c00", "boat at sea (bigger: more people aboard)"), item("▲", "#1c3f94", "French police unit"),
+            item("◆", "#b00020", "Border Force vessel"), item("★", "#8a5a00", "camp (people waiting)"),
+            item("○", "#000", "crossing point (redder: more launches lately)"), item("■", "#2d5016", "UK landing site")])
+        return (f"<div class='channelsim-map-legend' style='font-size:11.5px;line-height:1.7'>{symbols}<br>"
+                f"{shading}</div>")
 
     def show(self, snap: Snapshot) -> None:
         """Draw ``snap`` (see :func:`channelsim.dashboard.snapshot.snapshot`)."""
