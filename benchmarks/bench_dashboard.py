@@ -8,8 +8,8 @@ Voila serves the dashboard notebook (notebooks/01_explore.ipynb, its period set 
 on 127.0.0.1 and a headless Chromium (/usr/bin/chromium, driven by Playwright) drags the
 "Officers per day" slider ``--moves`` times with the mouse, alternately right and left. For
 each move the page itself timestamps (``performance.now()``) the release of the mouse button,
-the first change of the charts showing the new run (its first days), and the change that shows
-the whole period. Medians are printed with every value, the machine's load before and after
+the first frame in which the charts' title shows the new run (its first days drawn), and the
+frame in which it shows the whole period (checked at every animation frame). Medians are printed with every value, the machine's load before and after
 (on a shared machine a load above the number of cores means other work competed for the CPU),
 and the screenshot taken at the end.
 """
@@ -36,11 +36,12 @@ TIMEOUT_MS = 300_000
 
 WATCH = """() => { window.__t = {}; const el = document.querySelector('.channelsim-charts');
   const seen = (el.querySelector('.g-gtitle') || {}).textContent || '';
-  new MutationObserver(() => { const t = (el.querySelector('.g-gtitle') || {}).textContent || '';
-    if (t === seen) return; const now = performance.now();
-    if (!window.__t.first) window.__t.first = now;
-    if (!t.includes('so far') && !window.__t.full) window.__t.full = now;
-  }).observe(el, {subtree: true, childList: true, characterData: true}); }"""
+  const look = () => { const t = (el.querySelector('.g-gtitle') || {}).textContent || '';
+    const now = performance.now();
+    if (t !== seen && !window.__t.first) window.__t.first = now;
+    if (t !== seen && !t.includes('so far')) { window.__t.full = now; return; }
+    requestAnimationFrame(look); };
+  requestAnimationFrame(look); }"""
 
 
 def _notebook(folder: Path, days: int) -> Path:

@@ -62,12 +62,14 @@ def test_every_registry_parameter_has_a_control_with_its_bounds_unit_and_default
         assert "fact:" not in tooltip(s) and "(1)" not in label(s), s.name
         assert "_" not in label(s), s.name  # a name for people, not the registry key
         if s.kind in ("float", "int"):
-            assert (w.min, w.max) == (s.low, s.high), s.name
+            assert w.min == s.low and s.default <= w.max <= s.high, s.name
+            if s.low >= 0 and s.default > 0 and s.high - s.low >= max(100, 5 * s.default):  # wide
+                assert 3 * s.default <= w.max <= 5 * s.default, s.name  # the track: fine steps
             assert row.box is not None and row.box.value.replace(".0", "") == f"{s.default:.10g}".replace(".0", "")
             # showing the default never rounds it
             assert (s.default - s.low) / w.step == pytest.approx(round((s.default - s.low) / w.step)), s.name
-            if s.kind == "float" or s.high - s.low >= 100:  # fine enough steps on wide ranges
-                assert (s.high - s.low) / w.step >= 100, s.name
+            if s.kind == "float" or w.max - s.low >= 100:  # fine enough steps on wide ranges
+                assert (w.max - s.low) / w.step >= 100, s.name
         if s.kind == "choice":
             assert tuple(w.options) == s.choices
     assert label(channelsim.params.spec("officers_per_day")) == "Officers per day (officers)"
@@ -297,6 +299,14 @@ def test_a_number_box_refuses_a_bad_value_with_the_registrys_message(untouched, 
     shown = html.unescape(row.message.value)
     assert message in shown and "Kept 800" in shown
     assert untouched.sliders["officers_per_day"].value == 800.0 and row.box.value == "800"
+
+
+def test_a_wide_slider_covers_the_usual_values_finely_and_extends_for_a_larger_one(dash):
+    w = dash.sliders["officers_per_day"]  # registry: 0 to 5000 officers, default 800
+    assert w.max == 2500  # about 10 officers a pixel on a 250 px track, not 20
+    dash.controls.rows["officers_per_day"].box.value = "4500"
+    assert w.value == 4500.0 and w.max >= 4500
+    dash.wait()
 
 
 def test_a_number_box_sets_an_exact_value_and_reset_brings_back_the_scenarios(dash):

@@ -35,7 +35,7 @@ from ..simulation import build_model, check_days
 from .compare_panel import ComparePanel
 from .controls import ParameterControls
 from .export_panel import ExportPanel, run_files
-from .figures import ChartsFigure, MapFigure, policy_periods
+from .figures import ChartsFigure, MapFigure, fit_to_container, policy_periods
 from .player import LivePlayer
 from .scheduler import MainLoop, Progress, RunScheduler
 from .snapshot import Snapshot, snapshot
@@ -48,6 +48,8 @@ CSS = """<style>
 .channelsim-root .channelsim-figure { width: 100%; min-width: 0; }
 .channelsim-root .channelsim-param-label { line-height: 1.2; font-size: 12.5px; }
 .channelsim-root .widget-html-content { line-height: 1.35; }
+.channelsim-root .channelsim-map-legend, .channelsim-root .channelsim-legend .widget-html-content {
+  white-space: normal; }
 .channelsim-root { max-width: 100%; overflow-x: hidden; }
 </style>"""
 
@@ -221,7 +223,8 @@ class Dashboard:
                                       layout=W.Layout(width="350px", min_width="300px", flex="0 1 350px",
                                                       max_height="760px", overflow="auto"))
         self.parameter_panel.add_class("channelsim-parameter-panel")
-        self.map_legend = W.HTML(self.map.legend_html())
+        self.map_legend = W.HTML(self.map.legend_html(), layout=W.Layout(width="100%"))
+        self.map_legend.add_class("channelsim-legend")
         map_box = W.VBox([self.player.controls, self.player.hour_row, self.date_label, self.map.widget,
                           self.map_legend],
                          layout=W.Layout(flex="1 1 330px", min_width="300px"))
@@ -232,7 +235,8 @@ class Dashboard:
         header = W.HBox([W.HTML("<b style='font-size:1.15em'>channelsim</b>", layout=W.Layout(margin="0 10px 0 0")),
                          self.panel_toggle, self.scenario_picker, self.start_picker, self.days_box, self.seed_box],
                         layout=W.Layout(flex_flow="row wrap", align_items="center"))
-        self.widget = W.VBox([W.HTML(CSS), header, self.confirm, self.status, body, self.readout, self.tabs],
+        self.fit = fit_to_container()
+        self.widget = W.VBox([W.HTML(CSS), self.fit, header, self.confirm, self.status, body, self.readout, self.tabs],
                              layout=W.Layout(width="100%"))
         self.widget.add_class("channelsim-root")
 
@@ -343,6 +347,7 @@ class Dashboard:
             return
         self._settings = settings
         self.last_error = None
+        self.player.pause()  # the live model comes back to its day under the new settings
         self._request(t0)
 
     # ------------------------------------------------------------------ the period's run
@@ -429,8 +434,9 @@ class Dashboard:
         self.player.pause()
 
     def _play_changed(self, playing: bool) -> None:
-        if not playing and self.shown is not None and self._run_shown is not None:
-            self._draw_charts(self.shown, self._run_shown, previous=self._previous)
+        with self._lock:  # after the day being drawn: the whole period again
+            if not playing and self.shown is not None and self._run_shown is not None:
+                self._draw_charts(self.shown, self._run_shown, previous=self._previous)
 
     def _cursor_date(self) -> dt.date | None:
         model = self.player.model

@@ -57,12 +57,31 @@ def _on_grid(x: float, step: float) -> bool:
     return abs(q - round(q)) < 1e-6
 
 
-def slider_step(spec: ParamSpec, values: Iterable[float] = ()) -> float:
-    """A step for the slider of ``spec``: a power of ten giving at least 200 positions between
-    the bounds, refined until the lower bound, the default and ``values`` all lie on the grid
-    (so that showing a value never rounds it)."""
+def _nice_above(x: float) -> float:
+    """The smallest round number (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten) >= ``x`` > 0."""
+    power = 10.0 ** math.floor(math.log10(x))
+    return next(m * power for m in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if m * power >= x * (1 - 1e-12))
+
+
+def slider_top(spec: ParamSpec, values: Iterable[float] = ()) -> float:
+    """The upper end of a slider's track. Where the registry's range is wide (a count or an
+    amount spanning 100 or more, over 5 times the default), the track covers about three times the default (or the largest of
+    ``values``), so a pixel is a fine step; the number box and the track itself extend to the
+    registry's upper bound when a larger value is asked for."""
     assert spec.low is not None and spec.high is not None
+    largest = max([float(spec.default), *map(float, values)])
     span = spec.high - spec.low
+    if spec.low < 0 or largest <= 0 or span < 100 or span <= 5 * largest:
+        return float(spec.high)
+    return float(min(spec.high, _nice_above(3 * largest)))
+
+
+def slider_step(spec: ParamSpec, values: Iterable[float] = (), top: float | None = None) -> float:
+    """A step for the slider of ``spec``: a power of ten giving at least 200 positions between
+    the lower bound and ``top`` (default: the upper bound), refined until the lower bound, the
+    default and ``values`` all lie on the grid (so that showing a value never rounds it)."""
+    assert spec.low is not None and spec.high is not None
+    span = (spec.high if top is None else top) - spec.low
     step = 10.0 ** math.floor(math.log10(span / 200)) if span > 0 else 1.0
     for value in (spec.default, *values):
         while step > 1e-9 and not _on_grid(float(value) - spec.low, step):
@@ -85,7 +104,18 @@ class _RegistryChecked(HasTraits):
         return checked_value(self.spec, proposal["value"])
 
 
-class RegistryFloatSlider(_RegistryChecked, widgets.FloatSlider):
+class _RegistrySlider(_RegistryChecked):
+    """A slider whose track extends (up to the registry's bound) to show a larger value."""
+
+    @validate("value")
+    def _validate_value(self, proposal: dict[str, Any]) -> Any:
+        value = checked_value(self.spec, proposal["value"])
+        if value > self.max:
+            self.max = slider_top(self.spec, [value])
+        return value
+
+
+class RegistryFloatSlider(_RegistrySlider, widgets.FloatSlider):
     """A float slider bounded by, and checked against, one registry entry."""
 
     value = AnyTrait(0.0).tag(sync=True)
@@ -95,7 +125,7 @@ class RegistryFloatSlider(_RegistryChecked, widgets.FloatSlider):
         super().__init__(**kwargs)
 
 
-class RegistryIntSlider(_RegistryChecked, widgets.IntSlider):
+class RegistryIntSlider(_RegistrySlider, widgets.IntSlider):
     """An integer slider bounded by, and checked against, one registry entry."""
 
     value = AnyTrait(0).tag(sync=True)
@@ -203,12 +233,14 @@ def make_control(spec: ParamSpec) -> widgets.ValueWidget:
     if spec.kind in ("float", "int") and (spec.low is None or spec.high is None):
         w: widgets.ValueWidget = RegistryFloatText(spec, **common)
     elif spec.kind == "float":
-        step = slider_step(spec)
-        w = RegistryFloatSlider(spec, min=spec.low, max=spec.high, step=step, readout=False,
+        top = slider_top(spec)
+        step = slider_step(spec, top=top)
+        w = RegistryFloatSlider(spec, min=spec.low, max=top, step=step, readout=False,
                                 readout_format=readout_format(step), continuous_update=False, **common)
     elif spec.kind == "int":
-        w = RegistryIntSlider(spec, min=int(spec.low), max=int(spec.high), readout=False,
-                              step=max(1, int(slider_step(spec))), continuous_update=False, **common)
+        top = slider_top(spec)
+        w = RegistryIntSlider(spec, min=int(spec.low), max=int(top), readout=False,
+                              step=max(1, int(slider_step(spec, top=top))), continuous_update=False, **common)
     elif spec.kind == "bool":
         w = RegistryCheckbox(spec, indent=False, **common)
     elif spec.kind == "choice":
@@ -370,8 +402,10 @@ class ParameterControls:
             for name, value in values.items():
                 w = self.widgets[name]
                 if isinstance(w, RegistryFloatSlider):
-                    w.step = min(w.step, slider_step(self.specs[name], [value]))
+                    w.step = min(w.step, slider_step(self.specs[name], [value], top=w.max))
                     w.readout_format = readout_format(w.step)
+                elif isinstance(w, RegistryIntSlider) and value % w.step:
+                    w.step = 1
                 w.value = value
         finally:
             self._quiet = False

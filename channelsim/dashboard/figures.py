@@ -403,3 +403,48 @@ class DifferenceFigure:
                                 for m, lo, hi in zip(mid, t["relative_low"], t["relative_high"])]
             self.widget.layout.title.text = title
         sync(self.widget)
+
+
+_FIT_ESM = """
+export default {
+  render({ el }) {
+    // Plotly figures follow the window's size; the dashboard's columns also change size when
+    // a side panel opens or closes. Tell the figures whenever one of their boxes changes size.
+    let timer = null;
+    const seen = new WeakMap();
+    const observer = new ResizeObserver((entries) => {
+      let changed = false;
+      for (const e of entries) {
+        const w = Math.round(e.contentRect.width);
+        if (seen.get(e.target) !== w) { seen.set(e.target, w); changed = true; }
+      }
+      if (!changed) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => window.dispatchEvent(new Event("resize")), 120);
+    });
+    const watched = new WeakSet();
+    const scan = () => {
+      const root = el.closest(".channelsim-root") || document;
+      for (const fig of root.querySelectorAll(".channelsim-figure")) {
+        if (!watched.has(fig)) { watched.add(fig); observer.observe(fig); }
+      }
+    };
+    scan();
+    const interval = setInterval(scan, 1000);
+    return () => { clearInterval(interval); observer.disconnect(); };
+  }
+};
+"""
+
+
+def fit_to_container() -> Any:
+    """An invisible widget that keeps the dashboard's figures as wide as their columns (its
+    JavaScript is the short module above, shipped in this file)."""
+    import anywidget
+
+    class FitFigures(anywidget.AnyWidget):
+        _esm = _FIT_ESM
+
+    widget = FitFigures()
+    widget.layout.height = "0px"
+    return widget
