@@ -277,10 +277,10 @@ def test_slider_hover_scenario_switch_and_download_in_voila(servers, browser, tm
     try:
         before = page.input_value(".channelsim-box-officers_per_day input")
         first, full = slider_to_chart(page)
+        print(f"\nslider release to first days drawn: {first:.2f} s; to the whole period: {full:.2f} s")
         after = page.input_value(".channelsim-box-officers_per_day input")
         assert after != before
-        assert "1 parameter changed" in page.inner_text(CHART_TITLE)
-        print(f"\nslider release to first days drawn: {first:.2f} s; to the whole period: {full:.2f} s")
+        assert "1 parameter changed" in page.text_content(CHART_TITLE)
 
         # a typed value out of range is refused with the registry's message, not clamped
         box = page.locator(".channelsim-box-officers_per_day input")
@@ -297,10 +297,13 @@ def test_slider_hover_scenario_switch_and_download_in_voila(servers, browser, tm
             if page.evaluate(BOATS_ON_MAP) > 0:
                 break
         assert page.evaluate(BOATS_ON_MAP) > 0, "no boat at sea in 30 days"
+        page.locator(".channelsim-map").scroll_into_view_if_needed()
         x, y = page.evaluate(FIRST_BOAT_XY)
-        page.mouse.move(x, y)
-        label = page.wait_for_selector(".channelsim-map .hoverlayer .hovertext")
-        assert "people aboard" in label.inner_text() and "status" in label.inner_text()
+        page.mouse.move(x - 3, y - 3)
+        page.mouse.move(x, y, steps=3)
+        label = page.wait_for_selector(".channelsim-map .hoverlayer .hovertext", timeout=15_000)
+        text = label.text_content()
+        assert "people aboard" in text and "status" in text, text
         _shot(page, "voila_hover_boat")
 
         # a scenario switch with edits asks first
@@ -333,4 +336,4 @@ BOATS_ON_MAP = """() => { const gd = document.querySelector('.channelsim-map');
 FIRST_BOAT_XY = """() => { const gd = document.querySelector('.channelsim-map');
   const t = gd.data.find(d => (d.name || '').startsWith('boat at sea'));
   const L = gd._fullLayout, r = gd.getBoundingClientRect();
-  return [r.left + L._size.l + L.xaxis.l2p(t.x[0]), r.top + L._size.t + L.yaxis.l2p(t.y[0])]; }"""
+  return [r.left + L.xaxis._offset + L.xaxis.l2p(t.x[0]), r.top + L.yaxis._offset + L.yaxis.l2p(t.y[0])]; }"""
