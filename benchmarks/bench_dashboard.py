@@ -77,6 +77,8 @@ def _move(page, pixels: float) -> tuple[float, float]:
     """Drag the officers slider by ``pixels``; seconds to the first and to the full redraw."""
     page.evaluate(WATCH)
     handle = page.locator(".channelsim-param-officers_per_day .noUi-handle")
+    handle.scroll_into_view_if_needed()
+    before = page.input_value(".channelsim-box-officers_per_day input")
     box = handle.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
@@ -84,6 +86,8 @@ def _move(page, pixels: float) -> tuple[float, float]:
     page.mouse.move(x + pixels, y, steps=4)
     released = page.evaluate("() => performance.now()")
     page.mouse.up()
+    page.wait_for_function("old => document.querySelector('.channelsim-box-officers_per_day input').value"
+                           " !== old", arg=before, timeout=30_000)
     page.wait_for_function("() => window.__t.full", timeout=TIMEOUT_MS)
     t = page.evaluate("() => window.__t")
     return (t["first"] - released) / 1000, (t["full"] - released) / 1000
@@ -114,6 +118,7 @@ def main() -> None:
                 first, full = [], []
                 for k in range(args.moves):
                     a, b = _move(page, 14 if k % 2 == 0 else -14)
+                    print(f"move {k + 1}: first days drawn {a:.2f} s, whole period {b:.2f} s", flush=True)
                     first.append(a)
                     full.append(b)
                 Path(args.shot).parent.mkdir(parents=True, exist_ok=True)

@@ -253,7 +253,7 @@ class MapFigure:
     """The Channel with its crossing points (shaded by recent launches), landing sites, camps,
     and the day's boats at sea, police units and Border Force vessels; everything can be hovered."""
 
-    def __init__(self, height: int = 560) -> None:
+    def __init__(self, height: int = 500) -> None:
         geo = self.geo = geography()
         fig = go.Figure()
         w, h = geo.width * CELL_KM, geo.height * CELL_KM
@@ -300,7 +300,7 @@ class MapFigure:
                         marker=dict(symbol="diamond", size=10, color="#b00020"),
                         hovertemplate="<b>Border Force vessel</b><br>people taken aboard today: "
                                       "%{customdata[0]}<br>trips today: %{customdata[1]}<extra></extra>")
-        fig.update_layout(autosize=True, height=height, margin=dict(l=44, r=8, t=34, b=24), font=FONT,
+        fig.update_layout(autosize=True, height=height, margin=dict(l=44, r=8, t=48, b=24), font=FONT,
                           showlegend=False, plot_bgcolor="white", uirevision="keep", hoverdistance=12)
         fig.update_xaxes(range=[0, w], title=None, constrain="domain", ticksuffix=" km",
                          tickfont=dict(size=9))
@@ -367,8 +367,9 @@ class MapFigure:
             return f"{snap.start:%a %d %b %Y}: before the first day"
         h = snap.hour
         wind = f"wind force {snap.beaufort:.0f}" if snap.beaufort is not None else ""
-        return (f"{snap.date:%a %d %b %Y}, {int(h) % 24:02d}:{int(round((h % 1) * 60)):02d} · "
-                f"{len(snap.boats)} boats at sea of {snap.boats_today} launched · {wind}")
+        return (f"{snap.date:%a %d %b %Y}, {int(h) % 24:02d}:{int(round((h % 1) * 60)):02d}<br>"
+                f"<span style='font-size:11px'>{len(snap.boats)} boats at sea of {snap.boats_today} launched"
+                f" · {wind}</span>")
 
 
 class DifferenceFigure:
