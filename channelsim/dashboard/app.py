@@ -369,7 +369,7 @@ class Dashboard:
                 self._first_shown = True
             self.shown = p.daily
             if not self.player.playing:
-                self._draw_charts(p.daily, s, previous=self._previous)
+                self._draw_charts(p.daily, s, previous=self._previous, final=p.done)
             if p.done:
                 self.daily, self._run_shown = p.daily, s
                 self.last_run_seconds = p.run_seconds
@@ -382,12 +382,14 @@ class Dashboard:
         if p.done:
             self.scheduler.finished(p.generation)
 
-    def _draw_charts(self, daily: pd.DataFrame, s: RunSettings, previous: pd.DataFrame | None = None) -> None:
+    def _draw_charts(self, daily: pd.DataFrame, s: RunSettings, previous: pd.DataFrame | None = None,
+                     final: bool = True) -> None:
         title = (f"{html.escape(s.label)}: {s.start:%d %b %Y} to {s.end:%d %b %Y}, seed {s.seed}"
                  + ("" if len(daily) >= s.days else f" · {len(daily)} of {s.days} days so far"))
         self.charts.show(daily, previous=previous, period=(s.start, s.end),
-                         policies=policy_periods(s.scenario, s.params, s.start, s.end), title=title)
-        self.charts.set_cursor(self._cursor_date())
+                         policies=policy_periods(s.scenario, s.params, s.start, s.end), title=title,
+                         final=False)
+        self.charts.set_cursor(self._cursor_date(), final=final)
 
     def _live_ready(self, generation: int, model: ChannelModel) -> None:
         if generation == self.scheduler.generation and not self.player.playing:

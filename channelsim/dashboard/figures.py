@@ -195,9 +195,11 @@ class ChartsFigure:
 
     def show(self, daily: pd.DataFrame | None, *, previous: pd.DataFrame | None = None,
              period: tuple[dt.date, dt.date] | None = None,
-             policies: Iterable[tuple[dt.date, dt.date, str]] = (), title: str = "") -> None:
-        """Draw ``daily`` (possibly the first days of a run still going on), the faint
-        ``previous`` run, the x range ``period`` and the shaded ``policies``."""
+             policies: Iterable[tuple[dt.date, dt.date, str]] = (), title: str = "",
+             final: bool = True) -> None:
+        """Draw ``daily`` (possibly the first days of a run still going on: ``final`` False,
+        which skips refreshing the synced state), the faint ``previous`` run, the x range
+        ``period`` and the shaded ``policies``."""
         with self.widget.batch_update():
             self._series(daily, "")
             if previous is not None or daily is None:
@@ -208,7 +210,8 @@ class ChartsFigure:
             self.policy_shapes = [self._shade(a, b, name) for a, b, name in policies]
             self._shapes()
             self.widget.layout.title = dict(text=title, font=dict(size=13), x=0.01, y=0.995)
-        sync(self.widget)
+        if final:
+            sync(self.widget)
 
     def clear_previous(self) -> None:
         with self.widget.batch_update():
@@ -222,11 +225,12 @@ class ChartsFigure:
                     layer="below", label=dict(text=name, textposition="top left",
                                               font=dict(size=10, color="#7a5a00")))
 
-    def set_cursor(self, date: dt.date | None) -> None:
+    def set_cursor(self, date: dt.date | None, final: bool = True) -> None:
         """A vertical line at ``date`` (the live model's day); None hides it."""
         self.cursor = date
         self._shapes()
-        sync(self.widget)
+        if final:
+            sync(self.widget)
 
     def _shapes(self) -> None:
         shapes = list(self.policy_shapes)

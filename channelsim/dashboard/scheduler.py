@@ -3,8 +3,9 @@ hands the results so far to the kernel's event loop as they grow.
 
 A change of a control asks for a run (:meth:`RunScheduler.request`); after a short quiet time
 (``debounce_seconds``) one worker thread builds the model and steps it, sending the daily
-results so far after the first day and then every ``update_seconds``, so the charts fill in
-while the year is computed. A newer request supersedes the run: it stops at its next day and
+results so far after the first day and then every ``update_seconds`` (or a tenth of the time
+spent so far, if longer, so that drawing never costs more than about a tenth of the run), so
+the charts fill in while the year is computed. A newer request supersedes the run: it stops at its next day and
 nothing more of it is shown. When the run reaches the day the live model was on, a copy of
 the model at that day is handed over, so the live model comes back to the same day under the
 new settings without simulating those days twice.
@@ -138,7 +139,9 @@ class RunScheduler:
                 if day == live_day:
                     self.main.call(partial(self.on_live, generation, copy.deepcopy(model)))
                 now = time.perf_counter()
-                if day < settings.days and (sent < 0 or now - sent >= self.update_seconds):
+                # the first days at once, then every update_seconds, less often as the run goes on
+                interval = max(self.update_seconds, 0.1 * (now - started))
+                if day < settings.days and (sent < 0 or now - sent >= interval):
                     sent = now
                     self._send(generation, settings, model, False, t0, now - started)
                 if day == 1 and live_day == 0:  # after the first update: a fresh live model
