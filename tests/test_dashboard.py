@@ -182,7 +182,7 @@ def test_the_map_shows_each_boat_at_sea_with_what_a_hover_reads(dash):
     assert len(snap.boats) == expected > 0
     shown = dash.map.boats.customdata
     assert len(shown) == expected
-    load, gang, point, mode, status = shown[0]
+    load, _gang, point, _mode, status = shown[0]
     assert load == snap.boats[0].load and status.startswith("at sea since")
     assert point in set(channelsim.geography.geography().points.label)
     # every police unit on duty and every vessel can be read

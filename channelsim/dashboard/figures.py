@@ -269,28 +269,7 @@ class MapFigure:
         for coast, colour in ((geo.fr_coast, "#6b5b3e"), (geo.uk_coast, "#4f6b3e")):
             fig.add_scatter(x=coast[:, 0], y=coast[:, 1], mode="lines", line=dict(color=colour, width=1),
                             hoverinfo="skip", showlegend=False)
-        pts = geo.points
-        fig.add_scatter(
-            x=pts.x, y=pts.y, mode="markers+text", text=pts.label, textposition=_label_positions(pts.label, POINT_LABELS),
-            textfont=dict(size=10, color="#222"), name="crossing point (colour: launches lately)",
-            marker=dict(size=11, color=np.zeros(len(pts)), colorscale="Reds", cmin=0, cmax=1,
-                        line=dict(color="black", width=0.8),
-                        colorbar=dict(title=dict(text="launches<br>lately", font=dict(size=10)), thickness=10,
-                                      len=0.45, y=0.78, x=1.0, tickfont=dict(size=9))),
-            hovertemplate="<b>%{text}</b> (crossing point)<br>camp: %{customdata[0]}<br>"
-                          "launches lately: %{customdata[1]:.1f}<br>police officers today: "
-                          "%{customdata[2]}<extra></extra>")
-        lands = geo.landings
-        fig.add_scatter(x=lands.x, y=lands.y, mode="markers+text", text=lands.label,
-                        textposition=_label_positions(lands.label, LANDING_LABELS),
-                        textfont=dict(size=10, color="#2d5016"), name="UK landing site",
-                        marker=dict(symbol="square", size=8, color="#2d5016"),
-                        hovertemplate="<b>%{text}</b> (landing site)<extra></extra>")
-        camp_xy = pts.groupby("camp")[["x", "y"]].mean().loc[list(geo.camps)]
-        fig.add_scatter(x=camp_xy.x, y=camp_xy.y - 6, mode="markers", name="camp (people waiting)",
-                        marker=dict(symbol="star", size=12, color="#8a5a00", line=dict(color="white", width=0.5)),
-                        text=list(geo.camps), customdata=np.zeros(len(geo.camps)),
-                        hovertemplate="<b>%{text}</b> (camp)<br>%{customdata:,} people waiting<extra></extra>")
+        self._add_places(fig)
         fig.add_scatter(x=[], y=[], mode="markers", name="boat at sea (size: people aboard)",
                         marker=dict(color="#ff8c00", line=dict(color="#7a3d00", width=1), sizemode="diameter"),
                         hovertemplate="<b>boat</b>: %{customdata[0]} people aboard<br>gang %{customdata[1]}"
@@ -318,6 +297,32 @@ class MapFigure:
             self.widget.data[names.index(n)] for n in (
                 "crossing point (colour: launches lately)", "camp (people waiting)",
                 "boat at sea (size: people aboard)", "French police unit", "Border Force vessel"))
+
+    def _add_places(self, fig: go.Figure) -> None:
+        """Crossing points (shaded by recent launches), UK landing sites and camps."""
+        geo = self.geo
+        pts = geo.points
+        fig.add_scatter(
+            x=pts.x, y=pts.y, mode="markers+text", text=pts.label, textposition=_label_positions(pts.label, POINT_LABELS),
+            textfont=dict(size=10, color="#222"), name="crossing point (colour: launches lately)",
+            marker=dict(size=11, color=np.zeros(len(pts)), colorscale="Reds", cmin=0, cmax=1,
+                        line=dict(color="black", width=0.8),
+                        colorbar=dict(title=dict(text="launches<br>lately", font=dict(size=10)), thickness=10,
+                                      len=0.45, y=0.78, x=1.0, tickfont=dict(size=9))),
+            hovertemplate="<b>%{text}</b> (crossing point)<br>camp: %{customdata[0]}<br>"
+                          "launches lately: %{customdata[1]:.1f}<br>police officers today: "
+                          "%{customdata[2]}<extra></extra>")
+        lands = geo.landings
+        fig.add_scatter(x=lands.x, y=lands.y, mode="markers+text", text=lands.label,
+                        textposition=_label_positions(lands.label, LANDING_LABELS),
+                        textfont=dict(size=10, color="#2d5016"), name="UK landing site",
+                        marker=dict(symbol="square", size=8, color="#2d5016"),
+                        hovertemplate="<b>%{text}</b> (landing site)<extra></extra>")
+        camp_xy = pts.groupby("camp")[["x", "y"]].mean().loc[list(geo.camps)]
+        fig.add_scatter(x=camp_xy.x, y=camp_xy.y - 6, mode="markers", name="camp (people waiting)",
+                        marker=dict(symbol="star", size=12, color="#8a5a00", line=dict(color="white", width=0.5)),
+                        text=list(geo.camps), customdata=np.zeros(len(geo.camps)),
+                        hovertemplate="<b>%{text}</b> (camp)<br>%{customdata:,} people waiting<extra></extra>")
 
     @staticmethod
     def legend_html() -> str:
