@@ -48,8 +48,8 @@ CSS = """<style>
 .channelsim-root .channelsim-figure { width: 100%; min-width: 0; }
 .channelsim-root .channelsim-param-label { line-height: 1.2; font-size: 12.5px; }
 .channelsim-root .widget-html-content { line-height: 1.35; }
-.channelsim-root .channelsim-map-legend, .channelsim-root .channelsim-legend .widget-html-content {
-  white-space: normal; }
+.channelsim-root .channelsim-legend, .channelsim-root .channelsim-legend .widget-html-content {
+  white-space: normal !important; height: auto !important; overflow: visible !important; }
 .channelsim-root { max-width: 100%; overflow-x: hidden; }
 </style>"""
 

@@ -135,9 +135,9 @@ class ChartsFigure:
                 self._add(fig, column, panel, name, PREVIOUS_COLOUR if previous else colour, kind, previous)
             self._add(fig, "people_per_boat", 2, "people per boat", "#7a3b8f", "line", previous)
             self._add(fig, "in_camps", 6, "in camps (people)", "#8a5a00", "daily", previous)
-        fig.update_layout(autosize=True, height=height, margin=dict(l=48, r=12, t=36, b=28),
+        fig.update_layout(autosize=True, height=height, margin=dict(l=48, r=12, t=36, b=20),
                           font=FONT, barmode="overlay", bargap=0, hovermode="x unified",
-                          showlegend=True, legend=dict(orientation="h", y=-0.05, yanchor="top", font=dict(size=10),
+                          showlegend=True, legend=dict(orientation="h", y=-0.08, yanchor="top", font=dict(size=10),
                                       tracegroupgap=0),
                           plot_bgcolor="white", uirevision="keep")
         fig.update_annotations(font_size=12)
@@ -339,8 +339,8 @@ class MapFigure:
             item("●", "#ff8c00", "boat at sea (bigger: more people aboard)"), item("▲", "#1c3f94", "French police unit"),
             item("◆", "#b00020", "Border Force vessel"), item("★", "#8a5a00", "camp (people waiting)"),
             item("○", "#000", "crossing point (redder: more launches lately)"), item("■", "#2d5016", "UK landing site")])
-        return (f"<div class='channelsim-map-legend' style='font-size:11.5px;line-height:1.7'>{symbols}<br>"
-                f"{shading}</div>")
+        return (f"<div class='channelsim-map-legend' style='display:flex;flex-wrap:wrap;font-size:11.5px;"
+                f"line-height:1.7;white-space:normal'>{symbols}{shading}</div>")
 
     def show(self, snap: Snapshot) -> None:
         """Draw ``snap`` (see :func:`channelsim.dashboard.snapshot.snapshot`)."""
