@@ -8,6 +8,7 @@ interrupted. Only this computer can reach the page.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -45,8 +46,7 @@ def voila_command(notebook: Path, port: int = DEFAULT_PORT, open_browser: bool =
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
         raise ParameterError(f"port={port!r} is invalid: expected a whole number from 1 to 65535")
     return [sys.executable, "-m", "voila", str(notebook), f"--port={port}", "--Voila.ip=127.0.0.1",
-            "--theme=light", "--Voila.tornado_settings={'autoreload': False}",
-            *([] if open_browser else ["--no-browser"])]
+            "--theme=light", *([] if open_browser else ["--no-browser"])]
 
 
 def serve(scenario: str | None = None, *, seed: int = 1, days: int | None = None,
@@ -63,9 +63,20 @@ def serve(scenario: str | None = None, *, seed: int = 1, days: int | None = None
         path.write_text(json.dumps(notebook), encoding="utf-8")
         print(f"channelsim: serving the dashboard on http://127.0.0.1:{port}/ (Ctrl-C to stop)", flush=True)
         proc = subprocess.Popen(voila_command(path, port, open_browser), cwd=folder)
+
+        def stop(signum: int, frame: Any) -> None:  # a plain kill stops Voila too
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGTERM, stop)
         try:
             return proc.wait()
         except KeyboardInterrupt:
             proc.terminate()
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
             return 0
+        finally:
+            signal.signal(signal.SIGTERM, previous)
