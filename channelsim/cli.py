@@ -4,6 +4,7 @@
     channelsim ensemble --scenario baseline_2024 -n 20 --seed 0 --out out/baseline
     channelsim sweep sweep.toml --out out/sweep          # run it again to resume
     channelsim scenarios
+    channelsim app --scenario pilot_announced      # the dashboard as a web page (Voila)
 
 Bad input gets one line on stderr (``channelsim: error: ...``) and exit status 2, before any
 run starts. Ctrl-C (status 130) and SIGTERM from a batch system (status 143) stop an experiment
@@ -202,6 +203,13 @@ def _scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
+def _app(args: argparse.Namespace) -> int:
+    from .dashboard.app_server import serve
+
+    return serve(args.scenario, seed=args.seed, days=args.days, port=args.port,
+                 open_browser=not args.no_browser)
+
+
 # ------------------------------------------------------------------------------------ parser
 def _add_period(p: argparse.ArgumentParser, seed: int) -> None:
     p.add_argument("--scenario", default=None,
@@ -259,6 +267,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="output folder (default out/sweep); the same command resumes there")
     _add_execution(swp)
     swp.set_defaults(func=_sweep)
+
+    app = sub.add_parser("app", help="open the dashboard as a web page on this computer (Voila)")
+    app.add_argument("--scenario", default=None, help="scenario to start from (default: the registry defaults)")
+    app.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    app.add_argument("--days", type=_positive, default=None, help="days to simulate (default: the scenario's)")
+    app.add_argument("--port", type=_positive, default=8866, help="port on 127.0.0.1 (default 8866)")
+    app.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    app.set_defaults(func=_app)
 
     scen = sub.add_parser("scenarios", help="list the built-in scenarios")
     scen.set_defaults(func=_scenarios)

@@ -1,13 +1,23 @@
-"""The dashboard in a real browser: Voila serves notebooks/01_explore.ipynb on 127.0.0.1 and a
-headless Chromium (Debian's /usr/bin/chromium, driven by Playwright) moves a slider, clicks
-Step, and checks that the charts and the date readout change. A screenshot is saved under
-out/browser/ (its path is printed).
+"""The dashboard in a real browser: Voila and JupyterLab serve a working copy of
+notebooks/01_explore.ipynb on 127.0.0.1 (its period shortened to keep the tests quick), and a
+headless Chromium (Debian's /usr/bin/chromium, driven by Playwright; never a downloaded build)
+checks what a user relies on:
+
+* at 1280 x 800 and 1920 x 1080, in Voila and JupyterLab, every figure fits in the viewport,
+  the map and the charts sit side by side, and the page does not scroll sideways;
+* no figure code is fetched from outside the machine;
+* a slider moved with the mouse updates the charts (and how long that took is printed);
+* hovering a boat on the map shows the people aboard;
+* a scenario switch with edited parameters asks first;
+* the download link produces a CSV file.
+
+Screenshots are saved under out/browser/ (their paths are printed).
 """
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -17,18 +27,27 @@ from pathlib import Path
 
 import pytest
 
+from channelsim import scenarios
+from channelsim.dashboard.app import _scenario_label
+
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "01_explore.ipynb"
 SCREENSHOT_DIR = ROOT / "out" / "browser"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-TIMEOUT_MS = 120_000
+TIMEOUT_MS = 240_000
+DAYS = 120  #: the period of the tests' dashboard (days)
+SIZES = [(1280, 800), (1920, 1080)]
+#: Voila's page template itself links Font Awesome's style sheets from a CDN (icons come from
+#: the bundled copy); nothing else may be fetched from outside.
+ALLOWED_OUTSIDE = ("fontawesome-free",)
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"),
 ]
+sync_api = pytest.importorskip("playwright.sync_api")
 
 
 def _free_port() -> int:
@@ -37,98 +56,283 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for_http(url: str, proc: subprocess.Popen, log: Path, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
+def _short_notebook(folder: Path) -> Path:
+    """A copy of the dashboard notebook whose dashboard runs ``DAYS`` days."""
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            src = "".join(cell["source"])
+            if "Dashboard()" in src:
+                cell["source"] = src.replace("Dashboard()", f"Dashboard(days={DAYS})")
+    path = folder / NOTEBOOK.name
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    return path
+
+
+def _serve(cmd: list[str], url: str, work: Path, log: Path):
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(work / "runtime"), "PYTHONUNBUFFERED": "1",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    out = open(log, "w")
+    proc = subprocess.Popen(cmd, cwd=work, stdout=out, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"voila exited with status {proc.returncode}:\n{log.read_text()[-3000:]}")
+            raise RuntimeError(f"{cmd[2]} exited with status {proc.returncode}:\n{log.read_text()[-3000:]}")
         try:
             with urllib.request.urlopen(url, timeout=5):
-                return
+                return proc, out
         except OSError:
             time.sleep(0.3)
-    raise TimeoutError(f"voila did not answer on {url} within {seconds} s:\n{log.read_text()[-3000:]}")
+    proc.kill()
+    raise TimeoutError(f"{cmd[2]} did not answer on {url}:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture
-def voila_url(tmp_path):
-    """Voila serving a working copy of the dashboard notebook; yields its URL."""
-    work = tmp_path / "work"
-    work.mkdir()
-    shutil.copy(NOTEBOOK, work / NOTEBOOK.name)
-    port = _free_port()
-    log = tmp_path / "voila.log"
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "PYTHONUNBUFFERED": "1"}
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "voila", NOTEBOOK.name, f"--port={port}", "--no-browser",
-             "--Voila.ip=127.0.0.1", "--show_tracebacks=True"],
-            cwd=work, stdout=out, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}/"
+def _stop(proc, out) -> None:
+    proc.terminate()
     try:
-        _wait_for_http(url, proc, log)
-        yield url
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    out.close()
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    """Voila and JupyterLab serving the short notebook: {"voila": url, "lab": url}."""
+    work = tmp_path_factory.mktemp("work")
+    _short_notebook(work)
+    vport, lport = _free_port(), _free_port()
+    voila = _serve([sys.executable, "-m", "voila", NOTEBOOK.name, f"--port={vport}", "--no-browser",
+                    "--Voila.ip=127.0.0.1", "--show_tracebacks=True"],
+                   f"http://127.0.0.1:{vport}/", work, work / "voila.log")
+    try:
+        lab = _serve([sys.executable, "-m", "jupyterlab", f"--port={lport}", "--no-browser",
+                      "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=",
+                      "--LabApp.news_url=", "--allow-root", "--LabApp.extension_manager=readonly",
+                      "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                      f"--ServerApp.root_dir={work}"],
+                     f"http://127.0.0.1:{lport}/lab", work, work / "lab.log")
+    except BaseException:
+        _stop(*voila)
+        raise
+    try:
+        yield {"voila": f"http://127.0.0.1:{vport}/",
+               "lab": f"http://127.0.0.1:{lport}/lab/tree/{NOTEBOOK.name}"}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(*voila)
+        _stop(*lab)
 
 
-CHARTS = "img.channelsim-charts"
-DATE = ".channelsim-date"
-
-
-def test_slider_and_step_change_the_readout_and_the_chart(voila_url):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    shot = SCREENSHOT_DIR / "dashboard.png"
+@pytest.fixture(scope="module")
+def browser():
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1700})
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(voila_url, timeout=TIMEOUT_MS)
-            page.wait_for_selector(DATE)
-            # the first run of the year has been drawn
-            page.wait_for_function(
-                f"() => {{ const i = document.querySelector('{CHARTS}'); return i && i.naturalWidth > 0; }}")
-            chart_first = page.get_attribute(CHARTS, "src")
-            date_first = page.inner_text(DATE)
-            assert "before the first day" in date_first
-
-            # move a slider: type a value into the readout of officers_per_day
-            readout = page.locator(".channelsim-param-officers_per_day .widget-readout")
-            if not readout.is_visible():
-                page.locator(".jupyter-widget-Collapse-header", has_text="French police").click()
-            readout.click()
-            page.keyboard.press("Control+A")
-            page.keyboard.type("2000")
-            moved = time.perf_counter()
-            page.keyboard.press("Enter")
-            # the status reports the new run once its charts are drawn
-            page.wait_for_function("() => document.querySelector('.channelsim-status').innerText"
-                                   ".includes('1 parameter changed')")
-            slider_to_chart = time.perf_counter() - moved
-            chart_after_slider = page.get_attribute(CHARTS, "src")
-            assert chart_after_slider != chart_first
-            assert page.inner_text(".channelsim-param-officers_per_day .widget-readout").strip() == "2000"
-            assert "officers_per_day: 800 → 2,000" in page.inner_text(".channelsim-changes")
-
-            # step one day: the date readout and the charts' cursor move
-            page.click("button.channelsim-step")
-            page.wait_for_function(f"old => document.querySelector('{DATE}').innerText !== old", arg=date_first)
-            page.wait_for_function(f"old => document.querySelector('{CHARTS}').src !== old",
-                                   arg=chart_after_slider)
-            date_after_step = page.inner_text(DATE)
-            assert "day 1" in date_after_step and date_after_step != date_first
-
-            page.locator(".lm-TabBar-tab", has_text="Time series").click()
-            page.wait_for_timeout(500)
-            page.screenshot(path=str(shot), full_page=True)
+            yield b
         finally:
-            browser.close()
-    print(f"\nscreenshot: {shot}\nslider change to redrawn chart in the browser: {slider_to_chart:.2f} s")
-    assert shot.stat().st_size > 50_000
+            b.close()
+
+
+def _open(browser, url: str, where: str, size: tuple[int, int]):
+    """A page showing the dashboard with its first run drawn; records requests leaving the machine."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.outside = []
+    page.on("request", lambda r: page.outside.append(r.url)
+            if r.url.startswith(("http", "ws")) and "//127.0.0.1" not in r.url else None)
+    page.goto(url, timeout=TIMEOUT_MS)
+    if where == "lab":
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=TIMEOUT_MS)
+        _run_all_cells(page)
+    page.wait_for_selector(".channelsim-root", state="attached", timeout=TIMEOUT_MS)
+    _wait_for_status(page, "Simulated")
+    if where == "lab":
+        no_news = page.locator(".Toastify__toast button", has_text="No")  # "get notified of news?"
+        if no_news.count():
+            no_news.first.click()
+    page.locator(".channelsim-root").scroll_into_view_if_needed()
+    return context, page
+
+
+def _file_browser(page, shown: bool) -> None:
+    """Open or close JupyterLab's left sidebar (the file browser)."""
+    panel = page.locator("#jp-left-stack")
+    if panel.is_visible() != shown:
+        page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab").first.click()
+        page.wait_for_timeout(500)
+
+
+def _run_all_cells(page) -> None:
+    """JupyterLab's Run > Run All Cells, once its kernel is connected and idle."""
+    page.wait_for_function("() => [...document.querySelectorAll('.jp-StatusBar-TextItem')]"
+                           ".some(e => e.innerText.includes('Idle'))", timeout=TIMEOUT_MS)
+    for _ in range(3):
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        try:  # the code cell's prompt shows [*] (running) or a number (done)
+            page.wait_for_function("() => [...document.querySelectorAll('.jp-InputPrompt')]"
+                                   ".some(e => /\\[(\\*|\\d+)\\]/.test(e.innerText))", timeout=20_000)
+            return
+        except sync_api.TimeoutError:
+            page.keyboard.press("Escape")
+    raise AssertionError("JupyterLab did not run the notebook")
+
+
+def _wait_for_status(page, text: str) -> None:
+    page.wait_for_function("t => { const s = document.querySelector('.channelsim-status');"
+                           " return s && s.innerText.includes(t); }", arg=text, timeout=TIMEOUT_MS)
+
+
+def _shot(page, name: str) -> Path:
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    page.screenshot(path=str(path))
+    print(f"screenshot: {path}")
+    return path
+
+
+FIGURE_BOXES = """() => [...document.querySelectorAll('.channelsim-figure')].filter(e => e.offsetParent)
+  .map(e => { e.scrollIntoView({block: 'nearest', inline: 'nearest'}); const r = e.getBoundingClientRect();
+    const svg = e.querySelector('.main-svg').getBoundingClientRect();
+    return {name: [...e.classList].find(c => c.startsWith('channelsim-') && c !== 'channelsim-figure'),
+            left: r.left, top: r.top, right: r.right, bottom: r.bottom, plot_right: svg.right}; })"""
+
+
+@pytest.mark.parametrize("where", ["voila", "lab"])
+def test_every_figure_fits_the_viewport_at_laptop_and_desktop_sizes(servers, browser, where):
+    context, page = _open(browser, servers[where], where, SIZES[0])
+    try:
+        for width, height in SIZES:
+            page.set_viewport_size({"width": width, "height": height})
+            if where == "lab":  # a laptop user closes the file browser; a desktop has room for it
+                _file_browser(page, shown=width >= 1600)
+            page.wait_for_timeout(800)  # the figures follow their container's new size
+            boxes = {b["name"]: b for b in page.evaluate(FIGURE_BOXES)}
+            assert {"channelsim-map", "channelsim-charts"} <= set(boxes), boxes
+            for name, b in boxes.items():
+                assert b["left"] >= 0 and b["right"] <= width + 0.5, (where, width, name, b)
+                assert b["top"] >= 0 and b["bottom"] <= height + 0.5, (where, height, name, b)
+                assert b["right"] - b["left"] > 280, (where, width, name, b)
+                # the drawing follows its box: nothing cut off at the right
+                assert b["plot_right"] <= b["right"] + 1, (where, width, name, b)
+            m, c = boxes["channelsim-map"], boxes["channelsim-charts"]
+            assert m["right"] <= c["left"] + 1, f"map and charts are not side by side: {m} {c}"
+            page.locator(".channelsim-map").scroll_into_view_if_needed()
+            _shot(page, f"{where}_{width}x{height}")
+            if where == "lab":
+                assert page.locator("#jp-left-stack").is_visible() == (width >= 1600)
+            if where == "voila":
+                assert page.evaluate("() => document.scrollingElement.scrollWidth") <= width + 1
+        outside = [u for u in page.outside if not any(a in u for a in ALLOWED_OUTSIDE)]
+        assert not outside, f"fetched from outside the machine: {outside}"
+    finally:
+        context.close()
+
+
+SLIDER = ".channelsim-param-officers_per_day"
+CHART_TITLE = ".channelsim-charts .g-gtitle"
+
+
+def drag_slider(page, selector: str, pixels: float) -> float:
+    """Drag a slider's handle by ``pixels`` with the mouse; returns the time of the release
+    (``performance.now()`` of the page)."""
+    handle = page.locator(f"{selector} .noUi-handle")
+    handle.scroll_into_view_if_needed()
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + pixels / 2, y, steps=3)
+    page.mouse.move(x + pixels, y, steps=3)
+    released = page.evaluate("() => performance.now()")
+    page.mouse.up()
+    return released
+
+
+WATCH_TITLE = """() => { window.__chartTimes = {}; const el = document.querySelector('.channelsim-charts');
+  const seen = (el.querySelector('.g-gtitle') || {}).textContent || '';
+  const look = () => { const t = (el.querySelector('.g-gtitle') || {}).textContent || '';
+    const now = performance.now(), times = window.__chartTimes;
+    if (t !== seen && !times.first) times.first = now;
+    if (t !== seen && !t.includes('so far')) { times.full = now; return; }
+    requestAnimationFrame(look); };
+  requestAnimationFrame(look); }"""
+
+
+def slider_to_chart(page) -> tuple[float, float]:
+    """Move the officers slider; seconds from the release to the first days drawn and to the
+    whole period drawn."""
+    page.evaluate(WATCH_TITLE)
+    released = drag_slider(page, SLIDER, 12)
+    page.wait_for_function("() => window.__chartTimes.full", timeout=TIMEOUT_MS)
+    times = page.evaluate("() => window.__chartTimes")
+    return (times["first"] - released) / 1000, (times["full"] - released) / 1000
+
+
+def test_slider_hover_scenario_switch_and_download_in_voila(servers, browser, tmp_path):
+    context, page = _open(browser, servers["voila"], "voila", SIZES[0])
+    try:
+        before = page.input_value(".channelsim-box-officers_per_day input")
+        first, full = slider_to_chart(page)
+        print(f"\nslider release to first days drawn: {first:.2f} s; to the whole period: {full:.2f} s")
+        after = page.input_value(".channelsim-box-officers_per_day input")
+        assert after != before
+        assert "1 parameter changed" in page.text_content(CHART_TITLE)
+
+        # a typed value out of range is refused with the registry's message, not clamped
+        box = page.locator(".channelsim-box-officers_per_day input")
+        box.fill("99999")
+        box.press("Enter")
+        page.wait_for_function("() => document.querySelector('.channelsim-param-officers_per_day')"
+                               ".closest('.widget-vbox').innerText.includes('Refused')")
+        assert page.input_value(".channelsim-box-officers_per_day input") == after
+
+        # step until boats are at sea at the map's hour, then hover one
+        for _ in range(30):
+            page.click("button.channelsim-step")
+            page.wait_for_timeout(250)
+            if page.evaluate(BOATS_ON_MAP) > 0:
+                break
+        assert page.evaluate(BOATS_ON_MAP) > 0, "no boat at sea in 30 days"
+        page.locator(".channelsim-map").scroll_into_view_if_needed()
+        x, y = page.evaluate(FIRST_BOAT_XY)
+        page.mouse.move(x - 3, y - 3)
+        page.mouse.move(x, y, steps=3)
+        label = page.wait_for_selector(".channelsim-map .hoverlayer .hovertext", timeout=15_000)
+        text = label.text_content()
+        assert "people aboard" in text and "status" in text, text
+        _shot(page, "voila_hover_boat")
+
+        # a scenario switch with edits asks first
+        picker = page.locator(".channelsim-scenario select")
+        shown = picker.input_value()
+        picker.select_option(label=_scenario_label(scenarios.get("pilot_announced")))
+        page.wait_for_selector(".channelsim-confirm", state="visible")
+        assert "discards your 1 edited parameter" in page.inner_text(".channelsim-confirm")
+        assert picker.input_value() == shown
+        page.locator(".channelsim-confirm button", has_text="Keep my edits").click()
+        page.wait_for_selector(".channelsim-confirm", state="hidden")
+
+        # the download link produces the run's CSV
+        page.locator(".lm-TabBar-tab", has_text="Export").click()
+        page.click("button.channelsim-export")
+        link = page.wait_for_selector("a.channelsim-download")
+        with page.expect_download() as download:
+            link.click()
+        saved = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved)
+        assert saved.name.endswith("-daily.csv")
+        lines = saved.read_text().splitlines()
+        assert lines[0].startswith("date,arrivals") and len(lines) == DAYS + 1
+    finally:
+        context.close()
+
+
+BOATS_ON_MAP = """() => { const gd = document.querySelector('.channelsim-map');
+  const t = gd.data.find(d => (d.name || '').startsWith('boat at sea')); return t && t.x ? t.x.length : 0; }"""
+FIRST_BOAT_XY = """() => { const gd = document.querySelector('.channelsim-map');
+  const t = gd.data.find(d => (d.name || '').startsWith('boat at sea'));
+  const L = gd._fullLayout, r = gd.getBoundingClientRect();
+  return [r.left + L.xaxis._offset + L.xaxis.l2p(t.x[0]), r.top + L.yaxis._offset + L.yaxis.l2p(t.y[0])]; }"""

@@ -2,17 +2,21 @@
 
 One widget per :data:`channelsim.params.REGISTRY` entry, never written out by hand: numbers
 become sliders whose bounds are the registry's bounds, booleans checkboxes, choices dropdowns
-and dates date pickers. Labels read ``name (unit)``; the tooltip is the description and the
-source. Widgets are grouped by the registry's groups (agent types and policies).
+and dates date pickers. Each control reads "Human name (unit)" (the registry's ``label``
+where it has one), has a tooltip with the description, the allowed values and the source in
+words, a number box for typing an exact value, and a button that resets it to the reference
+(the scenario's value). Widgets are grouped by the registry's groups (agent types and policies).
 
-A value set from code is checked against the registry entry and rejected with the registry's
-own message (:class:`ControlValueError`, a :class:`~channelsim.params.ParameterError`), so a
-slider never silently clamps a value the user typed.
+A value typed into a number box or set from code is checked against the registry entry; a bad
+one is refused with the registry's own message (:class:`ControlValueError`, a
+:class:`~channelsim.params.ParameterError`) and the control keeps its value: nothing is clamped.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import html
 import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -22,11 +26,13 @@ from traitlets import Any as AnyTrait
 from traitlets import HasTraits, TraitError, validate
 
 from ..params import GROUPS, ParameterError, ParamSpec, Params, groups
+from .snapshot import param_label
 
-__all__ = ["ControlValueError", "ParameterControls", "make_control", "slider_step", "checked_value"]
+__all__ = ["ControlValueError", "ParameterControls", "make_control", "slider_step", "checked_value",
+           "label", "tooltip", "source_in_words", "unit_text"]
 
-LABEL_WIDTH = "255px"  #: width of a control's label, so that sliders line up
-CONTROL_WIDTH = "500px"
+SLIDER_WIDTH = "250px"
+BOX_WIDTH = "86px"
 
 
 class ControlValueError(ParameterError, TraitError):
@@ -51,12 +57,31 @@ def _on_grid(x: float, step: float) -> bool:
     return abs(q - round(q)) < 1e-6
 
 
-def slider_step(spec: ParamSpec, values: Iterable[float] = ()) -> float:
-    """A step for the slider of ``spec``: a power of ten giving at least 200 positions between
-    the bounds, refined until the lower bound, the default and ``values`` all lie on the grid
-    (so that showing a value never rounds it)."""
+def _nice_above(x: float) -> float:
+    """The smallest round number (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten) >= ``x`` > 0."""
+    power = 10.0 ** math.floor(math.log10(x))
+    return next(m * power for m in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if m * power >= x * (1 - 1e-12))
+
+
+def slider_top(spec: ParamSpec, values: Iterable[float] = ()) -> float:
+    """The upper end of a slider's track. Where the registry's range is wide (a count or an
+    amount spanning 100 or more, over 5 times the default), the track covers about three times the default (or the largest of
+    ``values``), so a pixel is a fine step; the number box and the track itself extend to the
+    registry's upper bound when a larger value is asked for."""
     assert spec.low is not None and spec.high is not None
+    largest = max([float(spec.default), *map(float, values)])
     span = spec.high - spec.low
+    if spec.low < 0 or largest <= 0 or span < 100 or span <= 5 * largest:
+        return float(spec.high)
+    return float(min(spec.high, _nice_above(3 * largest)))
+
+
+def slider_step(spec: ParamSpec, values: Iterable[float] = (), top: float | None = None) -> float:
+    """A step for the slider of ``spec``: a power of ten giving at least 200 positions between
+    the lower bound and ``top`` (default: the upper bound), refined until the lower bound, the
+    default and ``values`` all lie on the grid (so that showing a value never rounds it)."""
+    assert spec.low is not None and spec.high is not None
+    span = (spec.high if top is None else top) - spec.low
     step = 10.0 ** math.floor(math.log10(span / 200)) if span > 0 else 1.0
     for value in (spec.default, *values):
         while step > 1e-9 and not _on_grid(float(value) - spec.low, step):
@@ -79,7 +104,18 @@ class _RegistryChecked(HasTraits):
         return checked_value(self.spec, proposal["value"])
 
 
-class RegistryFloatSlider(_RegistryChecked, widgets.FloatSlider):
+class _RegistrySlider(_RegistryChecked):
+    """A slider whose track extends (up to the registry's bound) to show a larger value."""
+
+    @validate("value")
+    def _validate_value(self, proposal: dict[str, Any]) -> Any:
+        value = checked_value(self.spec, proposal["value"])
+        if value > self.max:
+            self.max = slider_top(self.spec, [value])
+        return value
+
+
+class RegistryFloatSlider(_RegistrySlider, widgets.FloatSlider):
     """A float slider bounded by, and checked against, one registry entry."""
 
     value = AnyTrait(0.0).tag(sync=True)
@@ -89,7 +125,7 @@ class RegistryFloatSlider(_RegistryChecked, widgets.FloatSlider):
         super().__init__(**kwargs)
 
 
-class RegistryIntSlider(_RegistryChecked, widgets.IntSlider):
+class RegistryIntSlider(_RegistrySlider, widgets.IntSlider):
     """An integer slider bounded by, and checked against, one registry entry."""
 
     value = AnyTrait(0).tag(sync=True)
@@ -131,33 +167,82 @@ class RegistryDropdown(widgets.Dropdown):
         return checked_value(self.spec, proposal["value"])  # the options are the choices
 
 
+def unit_text(spec: ParamSpec) -> str:
+    """The unit as shown to people: nothing for dimensionless numbers ("1", "") and dates."""
+    unit = spec.unit.strip()
+    if unit in ("", "1", "date") or spec.kind in ("date", "bool", "choice"):
+        return ""
+    return unit.replace("1/", "per ")
+
+
 def label(spec: ParamSpec) -> str:
-    """``name (unit)``, or just the name for unitless switches and choices."""
-    return f"{spec.name} ({spec.unit})" if spec.unit and spec.kind != "date" else spec.name
+    """"Human name (unit)", or just the name for dimensionless numbers, switches and choices."""
+    unit = unit_text(spec)
+    return f"{param_label(spec)} ({unit})" if unit else param_label(spec)
+
+
+@functools.cache
+def _facts() -> dict[str, str]:
+    """Fact name -> where the figure was published (the package's copy of the facts table)."""
+    import pandas as pd
+
+    from ..data import __file__ as data_init
+    from pathlib import Path
+
+    table = pd.read_csv(Path(data_init).with_name("channel_facts.csv"), dtype=str)
+    sources = table["source"].where(~table["source"].str.strip().str.lower().eq("same")).ffill()
+    return dict(zip(table["fact"], sources))
+
+
+def source_in_words(source: str) -> str:
+    """A registry source ("fact:<name>", "calibrated (...): <target>", "assumption: <why>") in words."""
+    kind, _, rest = source.partition(":")
+    rest = rest.strip()
+    if kind == "fact":
+        where = _facts().get(rest)
+        what = rest.replace("_", " ")
+        return f"published figure ({what}){': ' + where if where else ''}"
+    if kind.startswith("calibrated"):
+        how = "by the calibration routine" if "channelsim.calibration" in kind else "by hand"
+        year = " 2024" if "2024" in kind else ""
+        return f"fitted{' ' + how} to the{year} record: {rest}"
+    if kind == "assumption":
+        return f"an assumption: {rest}"
+    return source
+
+
+def allowed(spec: ParamSpec) -> str:
+    """The allowed values in words ("a number between 0 and 5000 officers")."""
+    if spec.kind not in ("float", "int") or spec.low is None or spec.high is None:
+        return spec.expected()
+    what = "a whole number" if spec.kind == "int" else "a number"
+    unit = unit_text(spec)
+    return f"{what} from {_show(spec.low)} to {_show(spec.high)}{' ' + unit if unit else ''}"
 
 
 def tooltip(spec: ParamSpec) -> str:
-    extra = f"; range {spec.expected()}" if spec.kind in ("float", "int") else ""
-    return f"{spec.description}{extra}. Source: {spec.source}"
+    """The description, the allowed values and the source, in words."""
+    allowed_values = f" Allowed: {allowed(spec)}." if spec.kind in ("float", "int") else ""
+    return f"{spec.description}.{allowed_values} Source: {source_in_words(spec.source)}."
 
 
 def make_control(spec: ParamSpec) -> widgets.ValueWidget:
-    """The widget of one registry entry, showing its default."""
-    common: dict[str, Any] = dict(
-        description=label(spec), tooltip=tooltip(spec), description_allow_html=True,
-        style={"description_width": LABEL_WIDTH}, layout=widgets.Layout(width=CONTROL_WIDTH))
+    """The value widget of one registry entry (no label: see :class:`ParameterControls`),
+    showing its default."""
+    common: dict[str, Any] = dict(tooltip=tooltip(spec), layout=widgets.Layout(width=SLIDER_WIDTH))
     if spec.kind in ("float", "int") and (spec.low is None or spec.high is None):
         w: widgets.ValueWidget = RegistryFloatText(spec, **common)
     elif spec.kind == "float":
-        step = slider_step(spec)
-        w = RegistryFloatSlider(
-            spec, min=spec.low, max=spec.high, step=step, readout_format=readout_format(step),
-            continuous_update=False, **common)
+        top = slider_top(spec)
+        step = slider_step(spec, top=top)
+        w = RegistryFloatSlider(spec, min=spec.low, max=top, step=step, readout=False,
+                                readout_format=readout_format(step), continuous_update=False, **common)
     elif spec.kind == "int":
-        w = RegistryIntSlider(spec, min=int(spec.low), max=int(spec.high), step=1,
-                              continuous_update=False, **common)
+        top = slider_top(spec)
+        w = RegistryIntSlider(spec, min=int(spec.low), max=int(top), readout=False,
+                              step=max(1, int(slider_step(spec, top=top))), continuous_update=False, **common)
     elif spec.kind == "bool":
-        w = RegistryCheckbox(spec, indent=True, **common)
+        w = RegistryCheckbox(spec, indent=False, **common)
     elif spec.kind == "choice":
         w = RegistryDropdown(spec, options=list(spec.choices), **common)
     elif spec.kind == "date":
@@ -191,6 +276,74 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _box_text(value: Any) -> str:
+    """A number as typed in a box: no thousands separators, no needless decimals."""
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+class ParameterRow:
+    """One parameter: its label (with the tooltip), its control, a number box for slider
+    parameters, a reset button, and a line for a refused value."""
+
+    def __init__(self, spec: ParamSpec, on_reset: Callable[[str], None]) -> None:
+        self.spec = spec
+        self.control = make_control(spec)
+        tip = tooltip(spec)
+        self.label = widgets.HTML(html.escape(label(spec)), tooltip=tip,
+                                  layout=widgets.Layout(width="100%", margin="4px 0 0 0"))
+        self.label.add_class("channelsim-param-label")
+        self.box: widgets.Text | None = None
+        parts: list[widgets.Widget] = [self.control]
+        if isinstance(self.control, (widgets.FloatSlider, widgets.IntSlider)):
+            self.box = widgets.Text(value=_box_text(self.control.value), continuous_update=False,
+                                    tooltip=f"Type a value: {allowed(spec)}",
+                                    layout=widgets.Layout(width=BOX_WIDTH))
+            self.box.add_class("channelsim-box")
+            self.box.add_class(f"channelsim-box-{spec.name}")
+            self.box.observe(self._typed, names="value")
+            self.control.observe(self._moved, names="value")
+            parts.append(self.box)
+        self.reset = widgets.Button(icon="undo", tooltip=f"Reset {param_label(spec)} to the reference value",
+                                    layout=widgets.Layout(width="32px", padding="0"))
+        self.reset.add_class("channelsim-reset")
+        self.reset.add_class(f"channelsim-reset-{spec.name}")
+        self.reset.on_click(lambda _: on_reset(spec.name))
+        parts.append(self.reset)
+        self.message = widgets.HTML()
+        self.message.add_class("channelsim-refused")
+        self.widget = widgets.VBox([self.label, widgets.HBox(parts), self.message],
+                                   layout=widgets.Layout(margin="0 0 2px 0"))
+
+    def _moved(self, change: dict[str, Any]) -> None:
+        if self.box is not None:
+            self.box.value = _box_text(change["new"])
+            self.message.value = ""
+
+    def _typed(self, change: dict[str, Any]) -> None:
+        text = str(change["new"]).replace(",", "").replace("_", "").strip()
+        if text == _box_text(self.control.value):
+            return
+        try:
+            number: Any = float(text)
+            if number.is_integer() and self.spec.kind == "int":
+                number = int(number)
+            self.control.value = checked_value(self.spec, number)
+        except (ValueError, TraitError) as err:
+            shown = str(err) if isinstance(err, ParameterError) else (
+                f"{self.spec.name}={text!r} is invalid: expected {self.spec.expected()}")
+            self.message.value = (f"<span style='color:#b00020'>Refused: {html.escape(shown)}. "
+                                  f"Kept {_show(self.control.value)}.</span>")
+            self.box.value = _box_text(self.control.value)
+
+    def mark(self, changed: bool) -> None:
+        text = html.escape(label(self.spec))
+        self.label.value = f"<b>● {text}</b>" if changed else text
+        if isinstance(self.control, (widgets.FloatSlider, widgets.IntSlider)):
+            self.control.style.handle_color = "#e8590c" if changed else None
+
+
 class ParameterControls:
     """All registry controls, grouped by agent type and policy in an accordion.
 
@@ -201,17 +354,17 @@ class ParameterControls:
     def __init__(self, on_change: Callable[[str], None]) -> None:
         self.on_change = on_change
         self.widgets: dict[str, widgets.ValueWidget] = {}
+        self.rows: dict[str, ParameterRow] = {}
         self.specs: dict[str, ParamSpec] = {}
         self._quiet = False
         panels, titles = [], []
         for _, title, specs in groups():
             rows = []
             for s in specs:
-                w = make_control(s)
-                w.observe(self._changed, names="value")
-                self.widgets[s.name] = w
-                self.specs[s.name] = s
-                rows.append(w)
+                row = ParameterRow(s, self.reset)
+                row.control.observe(self._changed, names="value")
+                self.rows[s.name], self.widgets[s.name], self.specs[s.name] = row, row.control, s
+                rows.append(row.widget)
             panels.append(widgets.VBox(rows))
             titles.append(f"{title} ({len(rows)})")
         self.accordion = widgets.Accordion(children=panels, titles=tuple(titles))
@@ -233,6 +386,10 @@ class ParameterControls:
         self.highlight()
         self.on_change(name)
 
+    def reset(self, name: str) -> None:
+        """Put parameter ``name`` back to its reference value (the scenario's)."""
+        self.widgets[name].value = self.reference[name]
+
     def values(self) -> dict[str, Any]:
         """The controls' current values, by parameter name (not yet checked together)."""
         return {name: w.value for name, w in self.widgets.items()}
@@ -245,8 +402,10 @@ class ParameterControls:
             for name, value in values.items():
                 w = self.widgets[name]
                 if isinstance(w, RegistryFloatSlider):
-                    w.step = min(w.step, slider_step(self.specs[name], [value]))
+                    w.step = min(w.step, slider_step(self.specs[name], [value], top=w.max))
                     w.readout_format = readout_format(w.step)
+                elif isinstance(w, RegistryIntSlider) and value % w.step:
+                    w.step = 1
                 w.value = value
         finally:
             self._quiet = False
@@ -263,17 +422,13 @@ class ParameterControls:
     def highlight(self) -> None:
         """Mark changed controls (bold label, orange handle) and list them under the controls."""
         changed = self.changed()
-        for name, w in self.widgets.items():
-            base = label(self.specs[name])
-            is_changed = name in changed
-            w.description = f"<b>● {base}</b>" if is_changed else base
-            if isinstance(w, (widgets.FloatSlider, widgets.IntSlider)):
-                w.style.handle_color = "#e8590c" if is_changed else None
+        for name, row in self.rows.items():
+            row.mark(name in changed)
         if not changed:
-            self.changes.value = f"<i>All parameters as in {self.reference_name}.</i>"
+            self.changes.value = f"<i>All parameters as in {html.escape(self.reference_name)}.</i>"
             return
-        rows = "".join(
-            f"<li><b>{name}</b>: {_show(ref)} → {_show(now)} {self.specs[name].unit}</li>"
-            for name, (ref, now) in changed.items())
-        self.changes.value = (f"<b>Changed from {self.reference_name}</b> "
-                              f"({len(changed)}):<ul style='margin:0'>{rows}</ul>")
+        items = "".join(
+            f"<li><b>{html.escape(param_label(self.specs[name]))}</b>: {_show(ref)} → {_show(now)} "
+            f"{html.escape(unit_text(self.specs[name]))}</li>" for name, (ref, now) in changed.items())
+        self.changes.value = (f"<b>Changed from {html.escape(self.reference_name)}</b> "
+                              f"({len(changed)}):<ul style='margin:0;padding-left:18px'>{items}</ul>")
