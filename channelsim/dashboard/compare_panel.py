@@ -22,7 +22,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import scenarios
-from ..experiments.runs import InProcessExecutor
+from ..experiments.executors import InProcessExecutor
 from ..params import ParameterError
 from .figures import DifferenceFigure
 from .scheduler import MainLoop
