@@ -42,6 +42,7 @@ from .weather import SeasonalWeather
 
 __all__ = ["Forecast", "forecast", "backtest", "DEFAULT_SCENARIO"]
 
+#: The scenario forecasts branch from when none is given: the history run over the record.
 DEFAULT_SCENARIO = "history_2018_2025"
 
 

@@ -47,8 +47,11 @@ __all__ = ["HISTORY_START", "HISTORY_DAYS", "OFFICERS", "BASE_LOAD", "supply_pat
            "misses", "YEARLY_PERIODS",
            "initial_demand", "history_scenario", "fit_demand", "write_scenario", "SCENARIO_NAME"]
 
+#: The name of the history scenario this module builds.
 SCENARIO_NAME = "history_2018_2025"
+#: First day of the history run: the first day of the record.
 HISTORY_START = data.RECORD_FIRST
+#: Days in the history run: the whole record, to 31 July 2025.
 HISTORY_DAYS = (data.RECORD_LAST - data.RECORD_FIRST).days + 1
 #: French officers on the coast a day: (date, officers), linear between dates (facts table:
 #: french_officers_on_beaches, french_coast_patrol_officers_per_day; 2018-2022 assumed).

@@ -101,7 +101,7 @@ class Scenario(_ScenarioFields):
     scenario): 2024 (366 days from 1 January) with every parameter at its registry default and
     only the policies the defaults switch on.
 
-    Fields are checked on construction (and by :func:`dataclasses.replace`; a scenario is
+    Fields are checked on construction (and by ``dataclasses.replace``; a scenario is
     frozen): a bad value raises :class:`ScenarioError` naming the field, the value and what was
     expected. Values are taken strictly: ``days`` a whole ``int``, ``description`` a string, ``start`` a date or
     ``"YYYY-MM-DD"`` between 1900 and 2199, ``params`` valid registry values (see

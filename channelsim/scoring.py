@@ -14,7 +14,7 @@ weeks and months in one table:
 
 Scores per forecaster and frequency: coverage of the central 50% and 90% bands (the share of
 weeks or months whose record lies inside), the mean CRPS (continuous ranked probability score,
-sample form E|X - y| - E|X - X'|/2, in people; lower is better; for a point forecast it is the
+sample form ``E|X - y| - E|X - X'|/2``, in people; lower is better; for a point forecast it is the
 absolute error) and the mean absolute error of the median. :attr:`Score.verdict` says plainly
 whether the model beats the naive forecast.
 
@@ -104,7 +104,7 @@ def _by_period(daily: pd.DataFrame | pd.Series, freq: str, start: dt.date, end: 
 
 # ------------------------------------------------------------------------------------ scores
 def crps_sample(samples: np.ndarray, observed: np.ndarray) -> np.ndarray:
-    """CRPS of each column's sample against its observation: E|X - y| - E|X - X'|/2.
+    """CRPS of each column's sample against its observation: ``E|X - y| - E|X - X'|/2``.
 
     ``samples`` has shape (members, periods) and ``observed`` (periods,). One member (a point
     forecast) gives the absolute error."""

@@ -77,6 +77,7 @@ class RunSettings:
 
     @property
     def end(self) -> dt.date:
+        """The run's last day."""
         return self.start + dt.timedelta(days=self.days - 1)
 
     def build(self, weather: Any = None) -> ChannelModel:
@@ -429,6 +430,7 @@ class Dashboard:
         self.player.play()
 
     def pause(self) -> None:
+        """Stop the live player (as its Pause button does)."""
         self.player.pause()
 
     def _play_changed(self, playing: bool) -> None:

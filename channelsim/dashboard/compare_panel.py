@@ -110,6 +110,7 @@ class ComparePanel:
         return self._pool.submit(self._run, settings, other, n)
 
     def wait(self, timeout: float) -> bool:
+        """Block until the comparison under way finishes; True if it did within ``timeout`` seconds."""
         return self._done.wait(timeout)
 
     def _tick(self) -> None:
@@ -174,6 +175,7 @@ class ComparePanel:
         return f"{style}<table>{head}{''.join(rows)}</table><i>Means over {n} runs each, paired by seed.</i>"
 
     def close(self) -> None:
+        """Cancel a comparison under way and release its executor."""
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 

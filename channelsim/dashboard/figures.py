@@ -33,7 +33,9 @@ from .snapshot import Snapshot
 __all__ = ["weekly_totals", "policy_periods", "ChartsFigure", "MapFigure", "DifferenceFigure",
            "CURRENT_COLOUR", "PREVIOUS_COLOUR", "POLICY_FILL"]
 
+#: Line colours: the current run, the previous run's faint overlay, the other side of a comparison.
 CURRENT_COLOUR, PREVIOUS_COLOUR, OTHER_COLOUR = "#1f5fa8", "#9aa5b1", "#c2410c"
+#: Shading of the periods when a policy is in force.
 POLICY_FILL = "rgba(255, 196, 0, 0.16)"
 DAY_MS = 86_400_000
 FONT = dict(family="system-ui, -apple-system, 'Segoe UI', sans-serif", size=12)
@@ -214,6 +216,7 @@ class ChartsFigure:
             sync(self.widget)
 
     def clear_previous(self) -> None:
+        """Remove the faint overlay of the previous run."""
         with self.widget.batch_update():
             self._series(None, "prev:")
         sync(self.widget)
@@ -372,6 +375,7 @@ class MapFigure:
 
     @staticmethod
     def title(snap: Snapshot) -> str:
+        """The map's title for ``snap``: the date and the hour of the night shown."""
         if snap.date is None:
             return f"{snap.start:%a %d %b %Y}: before the first day"
         h = snap.hour

@@ -41,12 +41,15 @@ class MainLoop:
 
     @property
     def running(self) -> bool:
+        """Whether the kernel's event loop is running (then results are handed over on it)."""
         return self.loop is not None and not self.loop.is_closed() and self.loop.is_running()
 
     def on_loop_thread(self) -> bool:
+        """Whether the caller is on the event loop's thread."""
         return self.running and threading.get_ident() == self.thread
 
     def call(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the event loop's thread (at once when already there)."""
         if not self.running or threading.get_ident() == self.thread:
             fn()
         else:
@@ -156,5 +159,6 @@ class RunScheduler:
         self.main.call(partial(self.on_progress, progress))
 
     def close(self) -> None:
+        """Stop the run under way, if any, and the scheduler's worker thread."""
         self.cancel()
         self._pool.shutdown(wait=False, cancel_futures=True)

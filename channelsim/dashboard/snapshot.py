@@ -49,6 +49,7 @@ class BoatView:
 
 @dataclass(frozen=True)
 class PoliceView:
+    """A police unit on the map: where it is, how many officers, which beach, stops today."""
     x_km: float
     y_km: float
     officers: int
@@ -58,6 +59,7 @@ class PoliceView:
 
 @dataclass(frozen=True)
 class VesselView:
+    """A Border Force vessel on the map: where it is and today's work (people, trips, busy hours)."""
     x_km: float
     y_km: float
     people_today: int
@@ -67,6 +69,7 @@ class VesselView:
 
 @dataclass(frozen=True)
 class CampView:
+    """A camp on the map: its name and the people waiting there this evening."""
     name: str
     waiting: int  #: people in the camp this evening
 

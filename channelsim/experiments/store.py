@@ -131,6 +131,7 @@ class RunStore:
     # ------------------------------------------------------------------------- identity
     @property
     def record_path(self) -> Path:
+        """The file that holds one row per finished run."""
         return self.folder / "experiment.json"
 
     def _open_record(self, identity: dict[str, Any], params: dict[str, Any] | None,

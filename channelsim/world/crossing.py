@@ -50,6 +50,7 @@ class BorderForceVessel(CellAgent):
         self.busy_hours_today = 0.0
 
     def start_day(self) -> None:
+        """Back at Dover at dawn, with no people or busy hours yet today."""
         self.free_at = 0.0
         self.people_today = 0
         self.busy_hours_today = 0.0

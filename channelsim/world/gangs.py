@@ -239,6 +239,7 @@ class Gangs(Module):
         self.slots_left = np.zeros(len(geo.waterways), dtype=np.int64)
 
     def any(self) -> bool:
+        """Whether there is at least one gang."""
         return bool(self.members)
 
     def __iter__(self):
@@ -357,6 +358,7 @@ class Gangs(Module):
                 gang.learn([b for b in boats if b.gang == g])
 
     def record_results(self, in_camp: np.ndarray) -> None:
+        """Write the day's bookings, boats in stock and the gangs' results to the tally."""
         m = self.model
         m.tally.booked = int(np.count_nonzero(m.population.gang[in_camp] >= 0))
         if self.members:

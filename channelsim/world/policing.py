@@ -172,6 +172,7 @@ class Policing(Module):
         m.beliefs.record("stopped", boat.people)
 
     def record_results(self) -> None:
+        """Write the day's people stopped (on the beaches and at sea) to the tally."""
         t = self.model.tally
         t.stopped = t.stopped_beach + t.intercepted_sea
 
