@@ -134,6 +134,34 @@ def geography() -> Geography:
     x1, y1 = project(LAT1, LON1)
     width, height = int(np.ceil(x1 / CELL_KM)), int(np.ceil(y1 / CELL_KM))
 
+    kind = _cell_kinds(fr, uk, x1, width, height)
+
+    pts = pts.copy()
+    pts[["x", "y"]] = project(pts.lat, pts.lon)
+    lands = lands.copy()
+    lands[["x", "y"]] = project(lands.lat, lands.lon)
+    lxy, pxy = lands[["x", "y"]].to_numpy(), pts[["x", "y"]].to_numpy()
+    route_km, median_km = _routes(pts, lxy, pxy, fr, uk)
+
+    ways = _read("waterways.csv")
+    wxy = _link_taxi_boats(pts, pxy, ways)
+
+    camps = tuple(dict.fromkeys(pts.camp))
+    point_camp = np.array([camps.index(c) for c in pts.camp])
+    camp_table = _read("camps.csv").set_index("name")
+    share = camp_table.loc[list(camps), "inflow_share"].to_numpy(float)
+    geo = Geography(pts, lands, camps, share / share.sum(), point_camp, kind, fr, uk, route_km, median_km,
+                    dover=int(np.flatnonzero(lands.name == "dover")[0]), waterways=ways)
+    pts["cell"] = [_nearest_kind(geo, xy, FR_LAND) for xy in pxy]
+    lands["cell"] = [_nearest_kind(geo, xy, UK_LAND) for xy in lxy]
+    ways["cell"] = [_nearest_kind(geo, xy, FR_INSHORE) for xy in wxy]
+    for arr in (kind, route_km, median_km, point_camp, fr, uk, geo.camp_inflow_share):
+        arr.setflags(write=False)
+    return geo
+
+
+def _cell_kinds(fr: np.ndarray, uk: np.ndarray, x1: float, width: int, height: int) -> np.ndarray:
+    """The kind of each grid cell (land, French or UK waters, the French inshore band)."""
     # Land polygons: each coastline closed through the corner on its land side.
     fr_poly = _Polygon(np.vstack([fr, [[x1 + 10, -10], [x1 + 10, fr[0, 1]]]]))
     uk_poly = _Polygon(np.vstack([uk, [[-10, uk[-1, 1] + 10], [-10, uk[0, 1]]]]))
@@ -154,12 +182,13 @@ def geography() -> Geography:
         for dj in (0, 1, 2):
             near |= padded[di:di + width, dj:dj + height]
     kind[(kind == FR_WATERS) & near] = FR_INSHORE
+    return kind
 
-    pts = pts.copy()
-    pts[["x", "y"]] = project(pts.lat, pts.lon)
-    lands = lands.copy()
-    lands[["x", "y"]] = project(lands.lat, lands.lon)
-    lxy, pxy = lands[["x", "y"]].to_numpy(), pts[["x", "y"]].to_numpy()
+
+def _routes(pts: pd.DataFrame, lxy: np.ndarray, pxy: np.ndarray, fr: np.ndarray,
+            uk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each crossing point's nearest landing site (set as ``pts.landing``), the route's length
+    and the distance along it to the median line (km)."""
     dist = np.linalg.norm(pxy[:, None] - lxy[None], axis=-1)
     pts["landing"] = dist.argmin(axis=1)
     route_km = dist.min(axis=1)
@@ -171,27 +200,20 @@ def geography() -> Geography:
         uk_side = _distance_to_polyline(path, uk) < _distance_to_polyline(path, fr)
         median_km[k] = fracs[np.argmax(uk_side)] * route_km[k]
     pts["route_km"], pts["median_km"] = route_km, median_km
+    return route_km, median_km
 
-    ways = _read("waterways.csv")
+
+def _link_taxi_boats(pts: pd.DataFrame, pxy: np.ndarray, ways: pd.DataFrame) -> np.ndarray:
+    """Place the waterways, link each crossing point to the one that serves it
+    (``pts.waterway_index``, -1 for none) and its distance by water (``pts.taxi_km``, km);
+    returns the waterways' positions."""
     ways[["x", "y"]] = project(ways.lat, ways.lon)
     pts["waterway_index"] = link_waterways(pts, ways)
     wxy = ways[["x", "y"]].to_numpy(float)
     has_way = pts.waterway_index.to_numpy() >= 0
     pts["taxi_km"] = np.where(has_way, np.linalg.norm(
         pxy - wxy[np.maximum(pts.waterway_index.to_numpy(), 0)], axis=1), np.nan)
-
-    camps = tuple(dict.fromkeys(pts.camp))
-    point_camp = np.array([camps.index(c) for c in pts.camp])
-    camp_table = _read("camps.csv").set_index("name")
-    share = camp_table.loc[list(camps), "inflow_share"].to_numpy(float)
-    geo = Geography(pts, lands, camps, share / share.sum(), point_camp, kind, fr, uk, route_km, median_km,
-                    dover=int(np.flatnonzero(lands.name == "dover")[0]), waterways=ways)
-    pts["cell"] = [_nearest_kind(geo, xy, FR_LAND) for xy in pxy]
-    lands["cell"] = [_nearest_kind(geo, xy, UK_LAND) for xy in lxy]
-    ways["cell"] = [_nearest_kind(geo, xy, FR_INSHORE) for xy in wxy]
-    for arr in (kind, route_km, median_km, point_camp, fr, uk, geo.camp_inflow_share):
-        arr.setflags(write=False)
-    return geo
+    return wxy
 
 
 def link_waterways(points: pd.DataFrame, waterways: pd.DataFrame) -> np.ndarray:
