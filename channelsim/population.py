@@ -29,10 +29,11 @@ class State(IntEnum):
     DETAINED = 4  #: detained in the UK under the pilot, awaiting return
     APPLICANT = 5  #: in France, waiting for an answer from the legal route
     ADMITTED = 6  #: reached the UK through the legal route
+    AWAY = 7  #: returned to France under the pilot, not (yet) back on the coast
 
 
 #: States whose people are still modelled individually (the others are only counted).
-ACTIVE = (State.IN_CAMP, State.DETAINED, State.APPLICANT)
+ACTIVE = (State.IN_CAMP, State.DETAINED, State.APPLICANT, State.AWAY)
 FREE = -1
 
 
@@ -92,6 +93,10 @@ _COLUMNS: dict[str, type] = {
     "arrived": np.int32,  # day the person reached the coast (model step)
     "since": np.int32,  # day of the last booking or application
     "gang": np.int8,  # the gang a person has paid and waits with, -1 if none
+    "case_stage": np.int8,  # stage of a person's pilot case or legal-route application (casework)
+    "case_due": np.int32,  # day the current stage ends (model step)
+    "held_since": np.int32,  # day a detained person landed (model step)
+    "patient": np.bool_,  # an applicant who stops trying to cross while waiting
 }
 
 
@@ -137,6 +142,8 @@ class Population:
         self.failures[slots] = 0
         self.returnee[slots] = False
         self.refused[slots] = False
+        self.case_stage[slots] = 0
+        self.patient[slots] = False
         self.gang[slots] = -1
         self.pull[slots] = pull
         for key, values in beliefs.items():
