@@ -310,7 +310,7 @@ REGISTRY: tuple[ParamSpec, ...] = (
               low=0, high=10000),
     ParamSpec("referral_days", "Days to refer to France", 3, "days", "pilot",
               "Days from landing to the UK's referral of a detained person to France (target 3, "
-              "at most 14)", F + "pilot_uk_referral_days; pilot_readmission_request_deadline",
+              "at most 14)", F + "pilot_uk_referral_days (at most 14: pilot_readmission_request_deadline)",
               kind="int", low=0, high=14),
     ParamSpec("answer_days", "Days for France to answer", 14, "days", "pilot",
               "Days France takes to answer a referral (at most 14)",

@@ -57,13 +57,20 @@ class Casework(Module):
         Result("released_uk", "people", "flow",
                "detained people released in the UK (France refused, a court stopped the removal, "
                "or the time limit ran out)"),
+        Result("removal_withheld", "people", "flow",
+               "people whose return was made and heard of but who stayed in the UK, counted in "
+               "released_uk (only with channel_removal off)"),
         Result("admitted", "people", "flow", "people admitted through a legal route"),
+        Result("admitted_elsewhere", "people", "flow",
+               "people admitted through the legal route from outside the camps (only with "
+               "channel_diversion off)"),
         Result("recrossed", "people", "flow", "returnees who landed in the UK again"),
         Result("legal_queue", "people", "level", "applicants to the legal route waiting at day's end"),
         Result("in_detention", "people", "level", "people held in detention at day's end"),
         Result("returnees_away", "people", "level",
                "returned people in France, not yet back on the coast, at day's end"),
-        Result("net_effect", "people", "flow", "arrivals - returned + admitted: net additions to the UK"),
+        Result("net_effect", "people", "flow",
+               "arrivals - returned + admitted (+ admitted_elsewhere): net additions to the UK"),
     )
     DAY = ("morning: policies set the levers; after the landings: policies act on the people who "
            "landed, the rest of them leave the model; evening: casework (the returns pipeline, "
@@ -162,6 +169,7 @@ class Casework(Module):
             m.beliefs.record("returned", slots)
         if not p.channel_removal:
             self.release_in_uk(slots)
+            m.tally.removal_withheld += len(slots)
             return
         pop.returnee[slots] = True
         m.demand.record_failure(slots)
@@ -171,6 +179,7 @@ class Casework(Module):
         pop.case_due[slots[back]] = m.steps + p.returnee_days_to_coast
         pop.case_stage[slots[~back]] = Stage.NONE
         pop.remove(slots[~back], State.LEFT)
+        m.tally.left += int(np.count_nonzero(~back))  # they leave the coast for good
         m.tally.returned += len(slots)
 
     def returnees_reach_coast(self) -> None:
@@ -225,13 +234,13 @@ class Casework(Module):
 
         Nobody who has attempted an irregular crossing is ever admitted. With
         ``channel_diversion`` off nobody in the camps applies, and the admissions are made from
-        elsewhere in France (counted, nobody leaves the camps)."""
+        elsewhere in France (``admitted_elsewhere``: nobody leaves the camps)."""
         if n <= 0:
             return 0
         m = self.model
         pop = m.population
         if not m.params.channel_diversion:
-            m.tally.admitted += n
+            m.tally.admitted_elsewhere += n
             return n
         queue = pop.where(State.APPLICANT)
         cleared = queue[(pop.case_stage[queue] == Stage.CLEARED) & (pop.attempts[queue] == 0)]
@@ -272,4 +281,4 @@ class Casework(Module):
         t.legal_queue = pop.count(State.APPLICANT)
         t.in_detention = pop.count(State.DETAINED)
         t.returnees_away = pop.count(State.AWAY)
-        t.net_effect = t.arrivals - t.returned + t.admitted
+        t.net_effect = t.arrivals - t.returned + t.admitted + t.admitted_elsewhere
