@@ -164,6 +164,8 @@ class Casework(Module):
         pop, p = m.population, m.params
         if len(slots) == 0:
             return
+        # drawn whether or not removal is switched off: the runs compared share their stream
+        back = m.rng.random(len(slots)) < p.returnee_coast_share
         if p.channel_return_news:
             m.beliefs.experience("return", slots)
             m.beliefs.record("returned", slots)
@@ -173,7 +175,6 @@ class Casework(Module):
             return
         pop.returnee[slots] = True
         m.demand.record_failure(slots)
-        back = m.rng.random(len(slots)) < p.returnee_coast_share
         pop.state[slots] = State.AWAY
         pop.case_stage[slots[back]] = Stage.AWAY
         pop.case_due[slots[back]] = m.steps + p.returnee_days_to_coast
