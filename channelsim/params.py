@@ -333,9 +333,10 @@ REGISTRY: tuple[ParamSpec, ...] = (
     ParamSpec("challenge_success_share", "Challenges that stop removal", 0.3, "share", "pilot",
               "Share of legal challenges that stop the removal (the person is released in the UK)",
               "assumption: some injunctions held, others were lifted", low=0, high=1),
-    ParamSpec("first_removal", "First removal flight", dt.date(2025, 9, 18), "date", "pilot",
-              "First day people can be flown back to France", F + "pilot_first_return",
-              kind="date"),
+    ParamSpec("first_removal_days", "Days to the first removal flight", 45, "days", "pilot",
+              "Days from the pilot's start to the first day people can be flown back to France",
+              F + "pilot_first_return (18 Sep 2025, 45 days after pilot_in_force)", kind="int",
+              low=0, high=365),
     ParamSpec("removal_seats_per_week", "Seats on removal flights per week", 13, "people/week",
               "pilot", "Seats a week on scheduled flights to France for people being returned",
               "calibrated (2025, by hand): 113 returned by mid-November 2025 on 13 flights "

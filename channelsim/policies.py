@@ -115,7 +115,8 @@ class OneInOneOut(Policy):
     returnee who lands again, identified by fingerprints, first under ``returnees_first``) up to
     the free ``detention_places``. Each case then goes through the UK's referral
     (``referral_days``), France's answer (``answer_days``) and any legal challenge
-    (:meth:`channelsim.world.casework.Casework.advance_cases`). From ``first_removal`` on, people
+    (:meth:`channelsim.world.casework.Casework.advance_cases`). From ``first_removal_days``
+    after the start on, people
     whose case is through are flown back, up to the seats on flights a week
     (``seats_per_week``) and never more than ``weekly_return_cap`` a week.
 
@@ -130,7 +131,7 @@ class OneInOneOut(Policy):
     detention_places: int = 200
     referral_days: int = 3
     answer_days: int = 14
-    first_removal: dt.date | None = None
+    first_removal_days: int = 45
     seats_per_week: int = 13
     admissions_per_return: float = 1.0
     parity_lag_days: int = 10
@@ -142,14 +143,14 @@ class OneInOneOut(Policy):
     VALIDATE: ClassVar[dict[str, str]] = {
         "weekly_return_cap": "weekly_return_cap", "selection_share": "pilot_selection_share",
         "detention_places": "detention_places", "referral_days": "referral_days",
-        "answer_days": "answer_days", "seats_per_week": "removal_seats_per_week",
+        "answer_days": "answer_days", "first_removal_days": "first_removal_days",
+        "seats_per_week": "removal_seats_per_week",
         "admissions_per_return": "admissions_per_return", "parity_lag_days": "parity_lag_days",
         "parity_lead": "parity_lead", "detention_rule": "detention_rule",
     }
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.first_removal = _date(self.first_removal, f"{self.kind}.first_removal")
         self.route_opens = _date(self.route_opens, f"{self.kind}.route_opens")
 
     @classmethod
@@ -157,7 +158,7 @@ class OneInOneOut(Policy):
         return cls(start=p.pilot_start, end=p.pilot_end, weekly_return_cap=p.weekly_return_cap,
                    selection_share=p.pilot_selection_share, detention_places=p.detention_places,
                    referral_days=p.referral_days, answer_days=p.answer_days,
-                   first_removal=p.first_removal, seats_per_week=p.removal_seats_per_week,
+                   first_removal_days=p.first_removal_days, seats_per_week=p.removal_seats_per_week,
                    admissions_per_return=p.admissions_per_return,
                    parity_lag_days=p.parity_lag_days, parity_lead=p.parity_lead,
                    route_opens=p.route_opens, detention_rule=p.detention_rule)
@@ -181,7 +182,9 @@ class OneInOneOut(Policy):
         return self.route_opens or self.start or dt.date.min
 
     def _first_removal(self) -> dt.date:
-        return max(self.first_removal or dt.date.min, self.start or dt.date.min)
+        if self.start is None:
+            return dt.date.min
+        return self.start + dt.timedelta(days=self.first_removal_days)
 
     def adjust(self, model, levers) -> None:
         levers.route_open = levers.route_open or model.date >= self._route_opens()
@@ -205,8 +208,8 @@ class OneInOneOut(Policy):
         """Select people who landed for detention: returnees first (biometrics), then a
         ``selection_share`` of the returnable (``pilot_returnable_share``), up to the free places."""
         free = self.detention_places - model.casework.in_detention()
-        if free <= 0 or len(landed) == 0:
-            return
+        if free <= 0 or len(landed) == 0 or min(self.weekly_return_cap, self.seats_per_week) == 0:
+            return  # nobody is detained who could never be returned
         order = model.rng.permutation(landed)
         returnee = model.casework.returnees(order)
         share = model.params.pilot_returnable_share * self.selection_share

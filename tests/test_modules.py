@@ -113,7 +113,7 @@ def test_a_shallow_copy_is_refused_with_a_reason():
 
 def test_the_pilot_cap_binds_on_returns():
     pilot = OneInOneOut(start="2025-08-04", weekly_return_cap=20, detention_places=500,
-                        selection_share=1.0, seats_per_week=500, first_removal="2025-08-04",
+                        selection_share=1.0, seats_per_week=500, first_removal_days=0,
                         referral_days=1, answer_days=1)
     model = ChannelModel(start="2025-08-04", rng=4, policies=[pilot])
     model.run_for(28)

@@ -47,7 +47,7 @@ class RecordingPilot(OneInOneOut):
 
 def run_pilot(days=200, seed=3, start="2025-01-06", params=None, **settings):
     p = Params(pilot_start=PILOT_START, pilot_end=PILOT_END, **(params or {}))
-    settings = {"first_removal": PILOT_START, "selection_share": 1.0, "seats_per_week": 5000,
+    settings = {"first_removal_days": 0, "selection_share": 1.0, "seats_per_week": 5000,
                 **settings}
     pilot = RecordingPilot(start=PILOT_START, end=PILOT_END, **settings)
     model = ChannelModel(p, start=start, rng=seed, policies=[pilot])
@@ -91,7 +91,7 @@ def test_returns_wait_for_referral_and_answer(tight_cap):
 def test_no_return_before_the_first_flight_nor_before_a_case_has_run():
     first_flight = PILOT_START + dt.timedelta(days=40)
     _, pilot, daily = run_pilot(weekly_return_cap=200, detention_places=2000, days=150,
-                                first_removal=first_flight, referral_days=5, answer_days=10)
+                                first_removal_days=40, referral_days=5, answer_days=10)
     returned_days = daily.index[daily.returned > 0]
     assert returned_days.min().date() == first_flight  # the cases were through before it
     assert daily.loc[: str(PILOT_START - dt.timedelta(days=1))].detained.sum() == 0
@@ -245,8 +245,8 @@ def test_policy_settings_are_validated_with_the_registry_bounds():
         Params(france_refusal_share=1.2)
     with pytest.raises(ParameterError, match="removal_seats_per_week=13.5 is not an integer"):
         Params(removal_seats_per_week=13.5)
-    with pytest.raises(ParameterError, match="one_in_one_out.first_removal"):
-        OneInOneOut(first_removal="soon")
+    with pytest.raises(ParameterError, match="one_in_one_out.first_removal_days"):
+        OneInOneOut(first_removal_days=-3)
     with pytest.raises(ParameterError, match="end=2024-01-01 is before"):
         BeachPatrols(start="2024-02-01", end="2024-01-01")
     with pytest.raises(ParameterError, match="unknown policy type 'curfew'"):
@@ -286,7 +286,8 @@ def test_a_larger_weekly_cap_does_not_raise_attempts():
     """Deterrence emerges from beliefs: more returns never bring more attempts (ensemble of seeds)."""
     def attempts(cap, places, seed):
         p = Params(pilot_enabled=True, pilot_start=PILOT_START, pilot_end=PILOT_END,
-                   weekly_return_cap=cap, detention_places=places)
+                   weekly_return_cap=cap, removal_seats_per_week=cap, first_removal_days=0,
+                   pilot_selection_share=1.0, detention_places=places)
         daily = channelsim.simulate(days=180, start="2025-01-06", seed=seed, **p.changed())
         return daily.loc[str(PILOT_START): str(PILOT_END), "attempts"].sum()
 

@@ -121,19 +121,19 @@ class Casework(Module):
         held = pop.where(State.DETAINED)
         if len(held) == 0:
             return
-        stage, due = pop.case_stage[held], pop.case_due[held]
-        ready = due <= today
-        referred = held[ready & (stage == Stage.REFERRAL)]
+        # stages in order, each read afresh: a case whose delays are zero moves through them all
+        waiting = (pop.case_due[held] <= today) & (pop.case_stage[held] == Stage.REFERRAL)
+        referred = held[waiting]
         pop.case_stage[referred] = Stage.ANSWER
         pop.case_due[referred] = today + answer_days
-        answered = held[ready & (stage == Stage.ANSWER)]
+        answered = held[(pop.case_due[held] <= today) & (pop.case_stage[held] == Stage.ANSWER)]
         refused = rng.random(len(answered)) < p.france_refusal_share
         challenged = ~refused & (rng.random(len(answered)) < p.challenge_share) \
             & (m.date >= p.challenges_from)
         pop.case_stage[answered[challenged]] = Stage.COURT
         pop.case_due[answered[challenged]] = today + p.challenge_days
         pop.case_stage[answered[~refused & ~challenged]] = Stage.SEAT
-        decided = held[ready & (stage == Stage.COURT)]
+        decided = held[(pop.case_due[held] <= today) & (pop.case_stage[held] == Stage.COURT)]
         stopped = rng.random(len(decided)) < p.challenge_success_share
         pop.case_stage[decided[~stopped]] = Stage.SEAT
         too_long = (today - pop.held_since[held] >= p.detention_limit_days) \
