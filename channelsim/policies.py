@@ -116,9 +116,8 @@ class OneInOneOut(Policy):
     the free ``detention_places``. Each case then goes through the UK's referral
     (``referral_days``), France's answer (``answer_days``) and any legal challenge
     (:meth:`channelsim.world.casework.Casework.advance_cases`). From ``first_removal_days``
-    after the start on, people
-    whose case is through are flown back, up to the seats on flights a week
-    (``seats_per_week``) and never more than ``weekly_return_cap`` a week.
+    after the start, people whose case is through are flown back, up to the seats on flights a
+    week (``seats_per_week``) and never more than ``weekly_return_cap`` a week.
 
     The legal route takes expressions of interest from ``route_opens``; admissions follow
     returns: cumulative admissions are brought up to ``admissions_per_return`` times the
