@@ -439,8 +439,8 @@ def policy_effect(policy: Any = "pilot_announced", counterfactual: Any = "no_pol
 #: The channels through which the pilot acts, each with the registry switch that turns it off.
 #: **deterrence by returns**: returns reach the camps' beliefs (own experience and camp news);
 #: **removal**: people returned leave the UK (switched off, they stay, though their return is
-#: heard of); **diversion to the legal route**: people in the camps apply and wait instead of
-#: crossing (switched off, the same admissions come from elsewhere in France); **the
+#: heard of); **diversion to the legal route**: applicants who stop trying to cross while they
+#: wait (switched off, every applicant keeps trying, and loses their place by crossing); **the
 #: announcement**: the pilot's news moves beliefs before anything happens.
 CHANNELS: dict[str, str] = {
     "deterrence by returns": "channel_return_news",

@@ -402,9 +402,9 @@ REGISTRY: tuple[ParamSpec, ...] = (
               "People returned are flown to France (off: they stay in the UK, though their return "
               "is heard of; for measuring removal)", "assumption: on; a switch for the decomposition",
               kind="bool"),
-    ParamSpec("channel_diversion", "Legal route open to the camps", True, "", "pilot",
-              "People in the camps can apply to the legal route (off: the same admissions are made "
-              "from elsewhere in France; for measuring diversion)",
+    ParamSpec("channel_diversion", "Applicants stop trying to cross", True, "", "pilot",
+              "Applicants to the legal route who stop trying to cross while they wait do so (off: "
+              "every applicant keeps trying; for measuring diversion)",
               "assumption: on; a switch for the decomposition", kind="bool"),
     ParamSpec("channel_announcement", "The pilot is announced", True, "", "pilot",
               "The pilot's announcement moves beliefs (off: camps learn only from what happens)",

@@ -61,16 +61,12 @@ class Casework(Module):
                "people whose return was made and heard of but who stayed in the UK, counted in "
                "released_uk (only with channel_removal off)"),
         Result("admitted", "people", "flow", "people admitted through a legal route"),
-        Result("admitted_elsewhere", "people", "flow",
-               "people admitted through the legal route from outside the camps (only with "
-               "channel_diversion off)"),
         Result("recrossed", "people", "flow", "returnees who landed in the UK again"),
         Result("legal_queue", "people", "level", "applicants to the legal route waiting at day's end"),
         Result("in_detention", "people", "level", "people held in detention at day's end"),
         Result("returnees_away", "people", "level",
                "returned people in France, not yet back on the coast, at day's end"),
-        Result("net_effect", "people", "flow",
-               "arrivals - returned + admitted (+ admitted_elsewhere): net additions to the UK"),
+        Result("net_effect", "people", "flow", "arrivals - returned + admitted: net additions to the UK"),
     )
     DAY = ("morning: policies set the levers; after the landings: policies act on the people who "
            "landed, the rest of them leave the model; evening: casework (the returns pipeline, "
@@ -196,13 +192,15 @@ class Casework(Module):
     # ----------------------------------------------------------------- the legal route
     def apply(self, slots: np.ndarray) -> None:
         """The people at ``slots`` express interest in the legal route; they stay in the camps,
-        and a ``applicant_stop_trying_share`` of them stops trying to cross while waiting."""
+        and a ``applicant_stop_trying_share`` of them stops trying to cross while waiting
+        (nobody does with ``channel_diversion`` off)."""
         m = self.model
         pop = m.population
         pop.state[slots] = State.APPLICANT
         pop.case_stage[slots] = Stage.CHECKS
         pop.case_due[slots] = m.steps + m.params.security_check_days
-        pop.patient[slots] = m.rng.random(len(slots)) < m.params.applicant_stop_trying_share
+        patient = m.rng.random(len(slots)) < m.params.applicant_stop_trying_share
+        pop.patient[slots] = patient & m.params.channel_diversion
         m.beliefs.record("applied", slots)
 
     def withdraw(self, slots: np.ndarray) -> None:
@@ -233,16 +231,11 @@ class Casework(Module):
     def admit_from_queue(self, n: int) -> int:
         """Admit up to ``n`` cleared applicants in the order they applied; returns how many.
 
-        Nobody who has attempted an irregular crossing is ever admitted. With
-        ``channel_diversion`` off nobody in the camps applies, and the admissions are made from
-        elsewhere in France (``admitted_elsewhere``: nobody leaves the camps)."""
+        Nobody who has attempted an irregular crossing is ever admitted."""
         if n <= 0:
             return 0
         m = self.model
         pop = m.population
-        if not m.params.channel_diversion:
-            m.tally.admitted_elsewhere += n
-            return n
         queue = pop.where(State.APPLICANT)
         cleared = queue[(pop.case_stage[queue] == Stage.CLEARED) & (pop.attempts[queue] == 0)]
         admitted = cleared[np.argsort(pop.since[cleared], kind="stable")][:n]
@@ -282,4 +275,4 @@ class Casework(Module):
         t.legal_queue = pop.count(State.APPLICANT)
         t.in_detention = pop.count(State.DETAINED)
         t.returnees_away = pop.count(State.AWAY)
-        t.net_effect = t.arrivals - t.returned + t.admitted + t.admitted_elsewhere
+        t.net_effect = t.arrivals - t.returned + t.admitted

@@ -67,7 +67,7 @@ class Demand(Module):
             months_waiting=(m.steps - pop.arrived[idx]) / 30.44, booked=committed,
             eligible=(pop.attempts[idx] == 0) & ~pop.refused[idx] & ~applicant,
             crossable=crossable and m.gangs.any(),
-            route_open=m.levers.route_open and p.channel_diversion,
+            route_open=m.levers.route_open,
             p=p, pull_factor=m.levers.pull_factor)
         choice = decisions.choose(u, m.rng)
         book = idx[choice == Option.CROSS]
