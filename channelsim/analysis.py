@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["PolicyEffect", "policy_effect", "effect_drivers", "plot_drivers", "PlausibleRange",
-           "DRIVER_RANGES", "EFFECT_OUTPUTS", "OUTPUT_UNITS"]
+           "DRIVER_RANGES", "EFFECT_OUTPUTS", "OUTPUT_UNITS", "CHANNELS"]
 
 #: What :func:`policy_effect` reports unless told otherwise: totals over the window (flows
 #: summed; ``people_per_boat`` weighted by boats; ``mean_in_camps`` and ``legal_queue`` the
@@ -242,9 +242,10 @@ class PolicyEffect:
             ``relative_change`` in % of the counterfactual mean with ``relative_low`` and
             ``relative_high`` (NaN where the counterfactual mean is 0), ``excludes_zero``
             (the interval lies on one side of 0) and the number of paired ``runs``.
-        policy_runs: the policy's ensemble (with its daily results), to reuse in another
-            comparison or to plot.
-        counterfactual_runs: the counterfactual's ensemble, likewise.
+        channels: with ``by_channel=True``, the effect split by channel (:data:`CHANNELS`):
+            rows ``(output, part)``, see :meth:`by_channel`.
+        policy_runs, counterfactual_runs: the two ensembles (with their daily results), to
+            reuse in another comparison or to plot.
     """
 
     policy: str
@@ -255,6 +256,20 @@ class PolicyEffect:
     table: pd.DataFrame
     policy_runs: Ensemble = dataclasses.field(repr=False)
     counterfactual_runs: Ensemble = dataclasses.field(repr=False)
+    channels: pd.DataFrame | None = None
+
+    def by_channel(self, output: str = "arrivals") -> pd.DataFrame:
+        """The decomposition of the effect on ``output`` (``policy_effect(..., by_channel=True)``):
+        one row per channel, then ``interaction`` and ``total``; columns ``effect`` (the mean
+        over paired runs), ``low``/``high`` (paired t-interval at ``level``) and ``share`` (of
+        the total). The channels and the interaction add up to the total, run by run."""
+        if self.channels is None:
+            raise ParameterError("this effect has no decomposition: run policy_effect(..., "
+                                 "by_channel=True)")
+        if output not in self.channels.index.get_level_values("output"):
+            raise ParameterError(f"output {output!r} is not in the decomposition: expected one of "
+                                 + ", ".join(self.channels.index.unique("output")))
+        return self.channels.xs(output, level="output")
 
     def __repr__(self) -> str:
         return (f"PolicyEffect({self.policy!r} against {self.counterfactual!r}, "
@@ -369,7 +384,8 @@ def _check_pairable(side: str, runs: Ensemble, *, n: int, seed: int, days: int, 
 def policy_effect(policy: Any = "pilot_announced", counterfactual: Any = "no_policy_counterfactual",
                   n: int = 20, *, seed: int = 0, window: Any = None, days: int | None = None,
                   start: Any = None, outputs: Sequence[str] | None = None, level: float = 0.9,
-                  executor: Any = None, progress: bool = True, **overrides: Any) -> PolicyEffect:
+                  executor: Any = None, progress: bool = True, by_channel: bool = False,
+                  **overrides: Any) -> PolicyEffect:
     """The effect of ``policy`` against ``counterfactual``, run by run, over a window of dates.
 
     Both scenarios run ``n`` times with the same root ``seed``, so replicate ``i`` of each uses
@@ -390,6 +406,10 @@ def policy_effect(policy: Any = "pilot_announced", counterfactual: Any = "no_pol
         level: confidence level of the paired t-intervals.
         executor: where the runs go (see :func:`channelsim.ensemble`); one pool serves both.
         progress: show progress bars.
+        by_channel: also split the effect by channel (:data:`CHANNELS`): the policy scenario
+            runs again with each channel switched off, with the same seeds; a channel's effect
+            is the full policy minus the policy without it, run by run, and the interaction is
+            what the channels leave of the total (:meth:`PolicyEffect.by_channel`).
         **overrides: registry parameters set on top of both scenarios.
 
     Returns:
@@ -417,14 +437,77 @@ def policy_effect(policy: Any = "pilot_announced", counterfactual: Any = "no_pol
         if isinstance(given, Ensemble):  # checked before anything runs
             _check_pairable(side, given, n=n, seed=seed, days=run_days, start=run_start,
                             overrides=overrides)
+    if not isinstance(by_channel, bool):
+        raise ParameterError(f"by_channel={by_channel!r} is invalid: expected true or false")
     ran = {side: given for side, given in sides.items() if isinstance(given, Ensemble)}
-    to_run = {side: given for side, given in sides.items() if side not in ran}
+    to_run = {side: (given, {}) for side, given in sides.items() if side not in ran}
+    if by_channel:
+        if isinstance(policy, Ensemble):
+            raise ParameterError("by_channel=True needs the policy scenario itself, not an "
+                                 "ensemble already run (each channel is switched off and run again)")
+        to_run.update({name: (policy, {switch: False}) for name, switch in CHANNELS.items()})
     if to_run:
-        with open_executor(executor, n * len(to_run)) as pool:  # one pool serves both
-            for side, given in to_run.items():
+        with open_executor(executor, n * len(to_run)) as pool:  # one pool serves all
+            for side, (given, switched) in to_run.items():
                 ran[side] = ensemble(given, n, days=run_days, start=run_start, seed=seed,
-                                     executor=pool, progress=progress, keep_daily=True, **overrides)
-    return _paired_effect(ran["counterfactual"], ran["policy"], span, outputs, level)
+                                     executor=pool, progress=progress, keep_daily=True,
+                                     **overrides, **switched)
+    effect = _paired_effect(ran["counterfactual"], ran["policy"], span, outputs, level)
+    if by_channel:
+        effect.channels = _channel_table(ran, span, outputs, level)
+    return effect
+
+
+#: The channels through which the pilot acts, each with the registry switch that turns it off.
+#: **deterrence by returns**: returns reach the camps' beliefs (own experience and camp news);
+#: **removal**: people returned leave the UK (switched off, they stay, though their return is
+#: heard of); **diversion to the legal route**: applicants who stop trying to cross while they
+#: wait (switched off, every applicant keeps trying, and loses their place by crossing); **the
+#: announcement**: the pilot's news moves beliefs before anything happens.
+CHANNELS: dict[str, str] = {
+    "deterrence by returns": "channel_return_news",
+    "removal": "channel_removal",
+    "diversion to the legal route": "channel_diversion",
+    "announcement": "channel_announcement",
+}
+
+
+def _paired_interval(values: pd.DataFrame, level: float) -> pd.DataFrame:
+    """Mean and paired t-interval of each column of per-run ``values``."""
+    from scipy import stats
+
+    n = len(values)
+    mean, sd = values.mean(), values.std(ddof=1)
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n)
+    return pd.DataFrame({"effect": mean, "low": mean - half, "high": mean + half})
+
+
+def _channel_table(ran: Mapping[str, Ensemble], span: tuple[dt.date, dt.date],
+                   outputs: tuple[str, ...], level: float) -> pd.DataFrame:
+    """Per output: each channel's effect (full policy minus the policy without that channel,
+    paired run by run), the interaction (total minus the channels) and the total."""
+    full = _window_totals(ran["policy"], span, outputs)
+    cf = _window_totals(ran["counterfactual"], span, outputs)
+    off = {name: _window_totals(ran[name], span, outputs) for name in CHANNELS}
+    paired = full.index.intersection(cf.index)
+    for table in off.values():
+        paired = paired.intersection(table.index)
+    cols = list(outputs)
+    total = full.loc[paired, cols] - cf.loc[paired, cols]
+    parts = {name: full.loc[paired, cols] - table.loc[paired, cols] for name, table in off.items()}
+    parts["interaction"] = total - sum(parts.values())
+    parts["total"] = total
+    frames = []
+    for part, values in parts.items():
+        t = _paired_interval(values, level)
+        t["share"] = t["effect"] / _paired_interval(total, level)["effect"].replace(0, np.nan)
+        t["part"] = part
+        frames.append(t)
+    table = pd.concat(frames).rename_axis("output").reset_index()
+    order = {part: i for i, part in enumerate(parts)}
+    table = table.sort_values(["output", "part"], key=lambda c: c.map(order) if c.name == "part"
+                              else c.map({o: i for i, o in enumerate(cols)}), kind="stable")
+    return table.set_index(["output", "part"])[["effect", "low", "high", "share"]]
 
 
 def _effect_period(policy: Any, counterfactual: Any, overrides: Mapping[str, Any], window: Any,

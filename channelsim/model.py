@@ -233,12 +233,22 @@ class ChannelModel(mesa.Model):
         """Population slots of the people who landed today and are not (yet) detained."""
         return self.casework.landed_today()
 
-    def detain(self, slots: np.ndarray) -> None:
-        """Detain people who landed today."""
-        self.casework.detain(slots)
+    def detain(self, slots: np.ndarray, referral_days: int | None = None) -> None:
+        """Detain people who landed today and open their cases (referred to France
+        ``referral_days`` later; the registry's by default)."""
+        self.casework.detain(slots, referral_days)
+
+    def advance_cases(self, answer_days: int | None = None) -> None:
+        """The pilot's cases move on through referral, France's answer (``answer_days``; the
+        registry's by default) and legal challenges (:meth:`Casework.advance_cases`)."""
+        self.casework.advance_cases(self.params.answer_days if answer_days is None else answer_days)
+
+    def ready_for_removal(self, n: int) -> np.ndarray:
+        """Up to ``n`` detained people whose case is through, those held longest first."""
+        return self.casework.ready_for_removal(n)
 
     def return_to_france(self, slots: np.ndarray) -> None:
-        """Return detained people to the French camps."""
+        """Fly detained people back to France (released in Paris)."""
         self.casework.return_to_france(slots)
 
     def admit_from_queue(self, n: int) -> int:

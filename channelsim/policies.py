@@ -112,96 +112,154 @@ def admit_from_queue(model, n: int) -> int:
 # ----------------------------------------------------------------------------- the pilot
 @dataclass
 class OneInOneOut(Policy):
-    """The UK–France pilot: people landing by small boat are detained and, after the UK's
-    referral and France's answer, returned to France (at most ``weekly_return_cap`` a week);
-    for each return, ``admissions_per_return`` people in France who never attempted an
-    irregular crossing are admitted through a legal route after security checks."""
+    """The UK–France pilot, stage by stage.
+
+    On landing, the UK selects a ``selection_share`` of the returnable people (and every
+    returnee who lands again, identified by fingerprints, first under ``returnees_first``) up to
+    the free ``detention_places``. Each case then goes through the UK's referral
+    (``referral_days``), France's answer (``answer_days``) and any legal challenge
+    (:meth:`channelsim.world.casework.Casework.advance_cases`). From ``first_removal_days``
+    after the start, people whose case is through are flown back, up to the seats on flights a
+    week (``seats_per_week``) and never more than ``weekly_return_cap`` a week.
+
+    The legal route takes expressions of interest from ``route_opens``; admissions follow
+    returns: cumulative admissions are brought up to ``admissions_per_return`` times the
+    returns made at least ``parity_lag_days`` before, plus at most ``parity_lead``, once a week
+    (on the weekday the route opened), from the applicants cleared by then.
+    """
 
     weekly_return_cap: int = 50
+    selection_share: float = 0.1
     detention_places: int = 200
     referral_days: int = 3
     answer_days: int = 14
+    first_removal_days: int = 45
+    seats_per_week: int = 13
     admissions_per_return: float = 1.0
+    parity_lag_days: int = 10
+    parity_lead: int = 0
+    route_opens: dt.date | None = None
     detention_rule: str = "returnees_first"
 
     kind: ClassVar[str] = "one_in_one_out"
     VALIDATE: ClassVar[dict[str, str]] = {
-        "weekly_return_cap": "weekly_return_cap", "detention_places": "detention_places",
-        "referral_days": "referral_days", "answer_days": "answer_days",
-        "admissions_per_return": "admissions_per_return", "detention_rule": "detention_rule",
+        "weekly_return_cap": "weekly_return_cap", "selection_share": "pilot_selection_share",
+        "detention_places": "detention_places", "referral_days": "referral_days",
+        "answer_days": "answer_days", "first_removal_days": "first_removal_days",
+        "seats_per_week": "removal_seats_per_week",
+        "admissions_per_return": "admissions_per_return", "parity_lag_days": "parity_lag_days",
+        "parity_lead": "parity_lead", "detention_rule": "detention_rule",
     }
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.route_opens = _date(self.route_opens, f"{self.kind}.route_opens")
 
     @classmethod
     def from_params(cls, p: Params) -> "OneInOneOut":
         return cls(start=p.pilot_start, end=p.pilot_end, weekly_return_cap=p.weekly_return_cap,
-                   detention_places=p.detention_places, referral_days=p.referral_days,
-                   answer_days=p.answer_days, admissions_per_return=p.admissions_per_return,
-                   detention_rule=p.detention_rule)
+                   selection_share=p.pilot_selection_share, detention_places=p.detention_places,
+                   referral_days=p.referral_days, answer_days=p.answer_days,
+                   first_removal_days=p.first_removal_days, seats_per_week=p.removal_seats_per_week,
+                   admissions_per_return=p.admissions_per_return,
+                   parity_lag_days=p.parity_lag_days, parity_lead=p.parity_lead,
+                   route_opens=p.route_opens, detention_rule=p.detention_rule)
 
     def attach(self, model) -> None:
         super().attach(model)
-        self._due: deque[tuple[int, int]] = deque()  # (day France's answer arrives, slot)
         self._week: tuple[int, int] | None = None
-        self.detained_this_week = 0
         self.returned_this_week = 0
-        self.owed_admissions = 0.0
+        self._seats = 0.0
+        self.returns_by_day: list[int] = []  # cumulative returns at the end of each day
+        self.admitted_total = 0
         self._announced = False
 
     def _roll_week(self, date: dt.date) -> None:
         week = date.isocalendar()[:2]
         if week != self._week:
             self._week = week
-            self.detained_this_week = self.returned_this_week = 0
+            self.returned_this_week = 0
+
+    def _route_opens(self) -> dt.date:
+        return self.route_opens or self.start or dt.date.min
+
+    def _first_removal(self) -> dt.date:
+        if self.start is None:
+            return dt.date.min
+        return self.start + dt.timedelta(days=self.first_removal_days)
 
     def adjust(self, model, levers) -> None:
-        levers.route_open = True
+        levers.route_open = levers.route_open or model.date >= self._route_opens()
         if not self._announced:
             self._announce(model)
 
     def _announce(self, model) -> None:
         """News of the pilot: people in the camps revise their chance of being returned toward
-        the announced rate (returns a week over recent arrivals a week), as far as
-        ``news_weight`` lets news move beliefs; and hear that a legal route opens."""
+        the announced rate (the weekly cap over recent arrivals a week), as far as
+        ``news_weight`` lets news move beliefs; and hear that a legal route opens. Nothing is
+        heard with ``channel_announcement`` off."""
         self._announced = True
+        if not model.params.channel_announcement:
+            return
         recent = max(model.recent_weekly_arrivals(), 1.0)
         model.announce("return", min(1.0, self.weekly_return_cap / recent))
         eligible = max(model.casework.eligible_in_camps(), 1)
         model.announce("admit", min(1.0, self.weekly_return_cap * self.admissions_per_return / eligible))
 
     def on_landed(self, model, landed: np.ndarray) -> None:
-        """Detain people who landed, up to the free detention places and what is left of this
-        week's cap (the weekly return cap binds here first, on detention)."""
-        self._roll_week(model.date)
+        """Select people who landed for detention: returnees first (biometrics), then a
+        ``selection_share`` of the returnable (``pilot_returnable_share``), up to the free places."""
         free = self.detention_places - model.casework.in_detention()
-        room = min(len(landed), free, self.weekly_return_cap - self.detained_this_week)
-        if room <= 0:
-            return
+        if free <= 0 or len(landed) == 0 or min(self.weekly_return_cap, self.seats_per_week) == 0:
+            return  # nobody is detained who could never be returned
         order = model.rng.permutation(landed)
+        returnee = model.casework.returnees(order)
+        share = model.params.pilot_returnable_share * self.selection_share
+        selected = model.rng.random(len(order)) < share
         if self.detention_rule == "returnees_first":
-            order = order[np.argsort(~model.casework.returnees(order), kind="stable")]
-        chosen = order[:room]
-        model.detain(chosen)
-        due = model.steps + self.referral_days + self.answer_days
-        self._due.extend((due, int(s)) for s in chosen)
-        self.detained_this_week += room
+            selected |= returnee
+            first = np.argsort(~returnee, kind="stable")
+            order, selected = order[first], selected[first]
+        chosen = order[selected][:free]
+        if len(chosen):
+            model.detain(chosen, self.referral_days)
 
     def on_day_end(self, model) -> None:
-        """Return the people whose answer from France has arrived, within this week's cap
-        (the cap binds again here, on returns), then admit the legal-route applicants owed."""
-        if self.model is None or not self._due and self.owed_admissions < 1:
+        """Cases move on; people whose case is through are flown back within the week's seats
+        and cap; then the admissions parity owes are made (on the route's weekly day)."""
+        if self.model is None:
             return
         self._roll_week(model.date)
-        back = []
-        while self._due and self._due[0][0] <= model.steps and \
-                self.returned_this_week + len(back) < self.weekly_return_cap:
-            back.append(self._due.popleft()[1])
-        if back:
-            model.return_to_france(np.array(back, dtype=np.int64))
-            self.returned_this_week += len(back)
-            self.owed_admissions += len(back) * self.admissions_per_return
-        owed = int(math.floor(self.owed_admissions + 1e-9))
-        if owed:
-            self.owed_admissions -= model.admit_from_queue(owed)
+        model.advance_cases(self.answer_days)
+        flown = 0
+        if model.date >= self._first_removal():
+            # seats come a seventh of the week's each day (unused seats are kept for a week)
+            self._seats = min(self._seats + self.seats_per_week / 7.0, float(self.seats_per_week))
+            room = min(math.floor(self._seats + 1e-9),
+                       self.weekly_return_cap - self.returned_this_week)
+            back = model.ready_for_removal(room)
+            model.return_to_france(back)
+            flown = len(back)
+            self._seats -= flown
+            self.returned_this_week += flown
+        self.returns_by_day.append((self.returns_by_day[-1] if self.returns_by_day else 0) + flown)
+        self._admit(model)
+
+    def admissions_owed(self) -> int:
+        """Admissions due under parity today: ratio x returns made ``parity_lag_days`` or more
+        days ago, plus the allowed lead, less those already made."""
+        k = len(self.returns_by_day) - 1 - self.parity_lag_days
+        matched = self.returns_by_day[k] if k >= 0 else 0
+        if matched == 0:
+            return 0
+        target = math.floor(self.admissions_per_return * matched + 1e-9) + self.parity_lead
+        return max(0, target - self.admitted_total)
+
+    def _admit(self, model) -> None:
+        opens = self._route_opens()
+        if model.date < opens or (model.date - opens).days % 7:
+            return
+        self.admitted_total += model.admit_from_queue(self.admissions_owed())
 
 
 @dataclass

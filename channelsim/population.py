@@ -38,10 +38,11 @@ class State(IntEnum):
     DETAINED = 4  #: detained in the UK under the pilot, awaiting return
     APPLICANT = 5  #: in France, waiting for an answer from the legal route
     ADMITTED = 6  #: reached the UK through the legal route
+    AWAY = 7  #: returned to France under the pilot, not (yet) back on the coast
 
 
 #: States whose people are still modelled individually (the others are only counted).
-ACTIVE = (State.IN_CAMP, State.DETAINED, State.APPLICANT)
+ACTIVE = (State.IN_CAMP, State.DETAINED, State.APPLICANT, State.AWAY)
 FREE = -1
 
 
@@ -155,6 +156,10 @@ _COLUMNS: dict[str, type] = {
     "arrived": np.int32,  # day the person reached the coast (model step)
     "since": np.int32,  # day of the last booking or application
     "gang": np.int8,  # the gang a person has paid and waits with, -1 if none
+    "case_stage": np.int8,  # stage of a person's pilot case or legal-route application (casework)
+    "case_due": np.int32,  # day the current stage ends (model step)
+    "held_since": np.int32,  # day a detained person landed (model step)
+    "patient": np.bool_,  # an applicant who stops trying to cross while waiting
 }
 
 
@@ -208,7 +213,7 @@ class Population:
         self._n_free = top - n
         self.state[slots] = State.IN_CAMP
         self.camp[slots] = camp
-        for name in ("attempts", "failures", "returnee", "refused"):
+        for name in ("attempts", "failures", "returnee", "refused", "case_stage", "patient"):
             getattr(self, name)[slots] = 0
         self.gang[slots] = -1
         self.pull[slots] = pull

@@ -178,7 +178,7 @@ def test_an_ensemble_that_cannot_be_paired_is_named(effect):
 # -------------------------------------------------------------------------------- drivers
 @pytest.fixture(scope="module")
 def drivers() -> pd.DataFrame:
-    return analysis.effect_drivers({"return_aversion": (1.0, 9.0), "weekly_return_cap": (25, 100)},
+    return analysis.effect_drivers({"return_aversion": (1.0, 9.0), "weekly_return_cap": (10, 100)},
                                    output="returned", n=2, seed=3, start="2025-07-28", days=36,
                                    executor="inprocess", progress=False)
 
@@ -187,7 +187,7 @@ def test_drivers_give_one_row_per_parameter_and_value(drivers):
     assert len(drivers) == 4
     assert set(zip(drivers.parameter, drivers.setting, drivers.value)) == {
         ("return_aversion", "low", 1.0), ("return_aversion", "high", 9.0),
-        ("weekly_return_cap", "low", 25), ("weekly_return_cap", "high", 100)}
+        ("weekly_return_cap", "low", 10), ("weekly_return_cap", "high", 100)}
     assert list(drivers.setting) == ["low", "high", "low", "high"]
     np.testing.assert_allclose(drivers["difference"],
                                drivers["policy_mean"] - drivers["counterfactual_mean"])
@@ -199,12 +199,12 @@ def test_drivers_give_one_row_per_parameter_and_value(drivers):
 
 
 def test_drivers_measure_the_effect_of_each_value(drivers):
-    """The return cap bounds returns: the low cap returns fewer, at most 25 a week, and ranks
-    first; the counterfactual has no pilot and is the same under every cap."""
+    """A tight return cap bounds returns: the low cap returns fewer, at most 10 a week, and
+    ranks first (above it the pipeline sets the pace); the counterfactual has no pilot and is the same under every cap."""
     cap = drivers[drivers.parameter == "weekly_return_cap"].set_index("setting")
     assert drivers.parameter.iloc[0] == "weekly_return_cap"
     assert cap.loc["low", "policy_mean"] < cap.loc["high", "policy_mean"]
-    assert 0 < cap.loc["low", "policy_mean"] <= 25 * 5  # 4 August to 1 September: 5 ISO weeks
+    assert 0 < cap.loc["low", "policy_mean"] <= 10 * 5  # 4 August to 1 September: 5 ISO weeks
     assert (drivers["counterfactual_mean"] == 0).all()
     reference = drivers.attrs["reference"]
     assert cap.loc["low", "difference"] < reference["difference"] < cap.loc["high", "difference"]
@@ -214,7 +214,7 @@ def test_plot_drivers_draws_two_bars_per_parameter(drivers):
     ax = analysis.plot_drivers(drivers).axes[0]
     assert len(ax.patches) == 4
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels[0].startswith("weekly_return_cap") and "25 / 100" in labels[0]  # on top
+    assert labels[0].startswith("weekly_return_cap") and "10 / 100" in labels[0]  # on top
 
 
 def test_bad_driver_ranges_are_named():
@@ -239,3 +239,40 @@ def test_default_driver_ranges_lie_inside_the_registry_and_around_the_default():
         assert s.low <= low < high <= s.high and (low, high) != (s.low, s.high)
         assert low <= getattr(params, name) <= high, name
         assert reason
+
+
+# ------------------------------------------------------------------------- effect by channel
+@pytest.fixture(scope="module")
+def channels() -> analysis.PolicyEffect:
+    # to 27 October: the first returns (18 September) and admissions are inside the window
+    return analysis.policy_effect("pilot_as_run", "no_policy_counterfactual", seed=5,
+                                  outputs=["arrivals", "net_effect", "returned", "admitted"],
+                                  by_channel=True, **{**FAST, "days": 100})
+
+
+def test_the_channels_and_their_interaction_add_up_to_the_total(channels):
+    for output in ("arrivals", "net_effect", "returned"):
+        parts = channels.by_channel(output)
+        assert list(parts.index) == [*analysis.CHANNELS, "interaction", "total"]
+        assert parts.loc["total", "effect"] == pytest.approx(channels.table.loc[output, "difference"])
+        assert parts["effect"].iloc[:-1].sum() == pytest.approx(parts.loc["total", "effect"])
+        assert (parts["low"] <= parts["effect"]).all() and (parts["effect"] <= parts["high"]).all()
+
+
+def test_each_channel_is_measured_by_switching_it_off(channels):
+    returned = channels.by_channel("returned")
+    # only removal changes who is counted as returned (switched off, they stay in the UK)
+    assert returned.loc["removal", "effect"] == returned.loc["total", "effect"] > 0
+    admitted = channels.by_channel("admitted")
+    # every channel is the pilot itself, switched off in part: admissions happen in each
+    assert channels.per_run["policy"]["admitted"].min() > 0
+    assert admitted.loc["total", "effect"] > 0
+
+
+def test_a_decomposition_needs_the_policy_scenario_and_is_asked_for(effect):
+    with pytest.raises(ParameterError, match="no decomposition"):
+        effect.by_channel("arrivals")
+    with pytest.raises(ParameterError, match="by_channel=True needs the policy scenario"):
+        analysis.policy_effect(effect.policy_runs, seed=11, by_channel=True, **FAST)
+    with pytest.raises(ParameterError, match="by_channel='yes' is invalid"):
+        analysis.policy_effect("pilot_as_run", by_channel="yes", **FAST)

@@ -21,7 +21,7 @@ from channelsim.population import State
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 START, DAYS, SEED = "2024-05-01", 120, 7  # a summer: most days are crossable
-PILOT = dict(pilot_enabled=True, pilot_start=START)
+PILOT = dict(pilot_enabled=True, pilot_start=START, first_removal_days=0)
 
 #: Result columns counting people, boats or euros that a run without anyone on the coast,
 #: without boats or without crossable days must report as zero every day.
@@ -47,8 +47,9 @@ def assert_sound(daily: pd.DataFrame, initial_camp_population: int) -> None:
     numeric = daily.select_dtypes("number")
     assert np.isfinite(numeric.to_numpy(float)).all()
     assert (numeric.drop(columns="net_effect") >= 0).all().all()
-    present = daily.in_camps + daily.legal_queue + daily.in_detention
-    flows = daily.inflow - daily.left - daily.deaths - (daily.arrivals - daily.detained) - daily.admitted
+    present = daily.in_camps + daily.legal_queue + daily.in_detention + daily.returnees_away
+    flows = (daily.inflow - daily.left - daily.deaths - (daily.arrivals - daily.detained)
+             - daily.admitted - daily.released_uk)
     np.testing.assert_array_equal(present, initial_camp_population + flows.cumsum())
 
 
@@ -179,7 +180,9 @@ def test_no_admissions_per_return_returns_people_but_admits_nobody():
 
 
 def test_immediate_returns_with_no_delay():
-    daily = run(**PILOT, referral_days=0, answer_days=0, weekly_return_cap=5000, detention_places=10000)
+    daily = run(**PILOT, referral_days=0, answer_days=0, weekly_return_cap=5000, detention_places=10000,
+                removal_seats_per_week=5000, france_refusal_share=0.0, challenge_share=0.0,
+                pilot_selection_share=1.0, pilot_returnable_share=1.0)
     assert_sound(daily, 2000)
     assert (daily.returned == daily.detained).all()  # returned the day they land
     assert (daily.in_detention == 0).all()

@@ -198,9 +198,8 @@ def test_numbers_in_range_are_accepted(data):
         value = data.draw(st.integers(int(s.low), int(s.high)))
     else:
         value = data.draw(st.floats(s.low, s.high))
-    room = {"max_load": 150} if s.name == "base_load" else {}  # base_load <= max_load
-    if s.name == "max_load":
-        room = {"base_load": min(value, 1)}
+    room = ({"max_load": 150} if s.name == "base_load"  # base_load <= max_load
+            else {"base_load": 1} if s.name == "max_load" else {})
     assert getattr(Params(**{s.name: value}, **room), s.name) == value
 
 

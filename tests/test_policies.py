@@ -20,36 +20,34 @@ PILOT_END = dt.date(2025, 6, 30)
 
 
 class RecordingPilot(OneInOneOut):
-    """The pilot, recording each person's detention and return days and every selection."""
+    """The pilot, recording every selection and each return's days since landing."""
 
     def attach(self, model) -> None:
         super().attach(model)
-        self.detained_on: dict[int, int] = {}
-        self.returned_on: dict[int, int] = {}
-        self.selections: list[tuple[int, int, int, int]] = []  # landed returnees, chosen returnees, chosen, room
+        self.selections: list[tuple[int, int, int, int]] = []  # landed returnees, chosen returnees, chosen, landed
+        self.waits: list[int] = []  # days from landing to return, per return
+        fly = model.return_to_france
+
+        def recording(slots):
+            self.waits.extend((model.steps - model.population.held_since[slots]).tolist())
+            fly(slots)
+
+        model.return_to_france = recording
 
     def on_landed(self, model, landed) -> None:
         pop = model.population
         before = set(pop.where(State.DETAINED).tolist())
         super().on_landed(model, landed)
         chosen = [s for s in pop.where(State.DETAINED).tolist() if s not in before]
-        for s in chosen:
-            self.detained_on[s] = model.steps
         landed_ret = int(np.count_nonzero(pop.returnee[landed]))
         chosen_ret = int(np.count_nonzero(pop.returnee[np.array(chosen, dtype=int)])) if chosen else 0
         self.selections.append((landed_ret, chosen_ret, len(chosen), len(landed)))
 
-    def on_day_end(self, model) -> None:
-        pop = model.population
-        detained = set(pop.where(State.DETAINED).tolist())
-        super().on_day_end(model)
-        now = set(pop.where(State.DETAINED).tolist())
-        for s in detained - now:
-            self.returned_on[s] = model.steps
 
-
-def run_pilot(days=200, seed=3, start="2025-01-06", **settings):
-    p = Params(pilot_start=PILOT_START, pilot_end=PILOT_END)
+def run_pilot(days=200, seed=3, start="2025-01-06", params=None, **settings):
+    p = Params(pilot_start=PILOT_START, pilot_end=PILOT_END, **(params or {}))
+    settings = {"first_removal_days": 0, "selection_share": 1.0, "seats_per_week": 5000,
+                **settings}
     pilot = RecordingPilot(start=PILOT_START, end=PILOT_END, **settings)
     model = ChannelModel(p, start=start, rng=seed, policies=[pilot])
     model.run_for(days)
@@ -64,9 +62,17 @@ def tight_cap():
 def test_weekly_cap_is_never_exceeded(tight_cap):
     _, _, daily = tight_cap
     weeks = daily.groupby([daily.index.isocalendar().year, daily.index.isocalendar().week])
-    assert weeks.returned.sum().max() <= 30
-    assert weeks.detained.sum().max() <= 30
-    assert daily.returned.sum() > 100  # the cap binds: the pilot did return people
+    assert weeks.returned.sum().max() == 30  # the cap binds
+    assert daily.returned.sum() > 100
+
+
+def test_seats_on_flights_set_the_pace_below_the_cap():
+    _, _, daily = run_pilot(weekly_return_cap=50, seats_per_week=14, detention_places=2000,
+                            days=150)
+    weeks = daily.groupby([daily.index.isocalendar().year, daily.index.isocalendar().week])
+    assert weeks.returned.sum().max() <= 14
+    during = daily.loc[str(PILOT_START + dt.timedelta(days=28)): str(PILOT_END)]
+    assert 12 <= during.returned.sum() / (len(during) / 7) <= 14
 
 
 def test_detention_places_bound_the_people_held():
@@ -77,19 +83,47 @@ def test_detention_places_bound_the_people_held():
 
 def test_returns_wait_for_referral_and_answer(tight_cap):
     _, pilot, _ = tight_cap
-    assert len(pilot.returned_on) > 100
-    waits = [pilot.returned_on[s] - pilot.detained_on[s] for s in pilot.returned_on]
-    assert min(waits) >= 3 + 14
+    assert len(pilot.waits) > 100
+    assert min(pilot.waits) >= 3 + 14
 
 
-def test_admissions_never_exceed_returns_times_ratio():
-    for ratio in (1.0, 0.5):
-        _, _, daily = run_pilot(weekly_return_cap=200, detention_places=2000, days=200,
-                                admissions_per_return=ratio)
-        returned = daily.returned.cumsum()
+def test_no_return_before_the_first_flight_nor_before_a_case_has_run():
+    first_flight = PILOT_START + dt.timedelta(days=40)
+    _, pilot, daily = run_pilot(weekly_return_cap=200, detention_places=2000, days=150,
+                                first_removal_days=40, referral_days=5, answer_days=10)
+    returned_days = daily.index[daily.returned > 0]
+    assert returned_days.min().date() == first_flight  # the cases were through before it
+    assert daily.loc[: str(PILOT_START - dt.timedelta(days=1))].detained.sum() == 0
+    assert min(pilot.waits) >= 15
+
+
+def test_france_refusals_and_court_challenges_release_people_in_the_uk():
+    common = dict(weekly_return_cap=5000, detention_places=5000, days=150)
+    none = run_pilot(params=dict(france_refusal_share=0.0, challenge_share=0.0,
+                                 challenges_from=PILOT_START), **common)[2]
+    half = run_pilot(params=dict(france_refusal_share=0.5, challenge_share=0.0,
+                                 challenges_from=PILOT_START), **common)[2]
+    courts = run_pilot(params=dict(france_refusal_share=0.0, challenge_share=1.0,
+                                   challenge_success_share=1.0, challenges_from=PILOT_START),
+                       **common)[2]
+    assert none.released_uk.sum() == 0
+    share = half.released_uk.sum() / (half.released_uk.sum() + half.returned.sum())
+    assert 0.4 <= share <= 0.6
+    assert courts.returned.sum() == 0 and courts.released_uk.sum() > 100
+
+
+def test_admissions_follow_returns_within_the_parity_rule():
+    for ratio, lead in ((1.0, 0), (0.5, 10)):
+        model, pilot, daily = run_pilot(weekly_return_cap=200, detention_places=2000, days=200,
+                                        admissions_per_return=ratio, parity_lead=lead,
+                                        params=dict(legal_route_appeal=0.0))
+        returned = daily.returned.cumsum().shift(pilot.parity_lag_days, fill_value=0)
         admitted = daily.admitted.cumsum()
-        assert (admitted <= ratio * returned + 1e-9).all()
+        assert (admitted <= np.floor(ratio * returned + 1e-9) + lead).all()
         assert admitted.iloc[-1] > 0
+        # never admitted on the day of the return they are matched with
+        same_day = (daily.admitted > 0) & (daily.returned.cumsum() > returned)
+        assert (admitted[same_day] <= np.floor(ratio * returned[same_day]) + lead).all()
 
 
 def test_no_one_who_attempted_and_no_returnee_is_ever_admitted(monkeypatch):
@@ -102,7 +136,8 @@ def test_no_one_who_attempted_and_no_returnee_is_ever_admitted(monkeypatch):
         return original(self, slots, final)
 
     monkeypatch.setattr(Population, "remove", spy)
-    run_pilot(weekly_return_cap=300, detention_places=3000, days=200)
+    run_pilot(weekly_return_cap=300, detention_places=3000, days=200,
+              params=dict(legal_route_appeal=0.0, applicant_stop_trying_share=0.0))
     attempts = np.concatenate([a for a, _ in seen])
     returnee = np.concatenate([r for _, r in seen])
     assert len(attempts) > 50
@@ -110,16 +145,28 @@ def test_no_one_who_attempted_and_no_returnee_is_ever_admitted(monkeypatch):
 
 
 def test_returnees_who_cross_again_are_detained_first():
-    _, pilot, daily = run_pilot(weekly_return_cap=300, detention_places=3000, days=240,
-                                detention_rule="returnees_first")
+    settings = dict(weekly_return_cap=300, detention_places=3000, days=240, selection_share=0.3,
+                    params=dict(returnee_days_to_coast=0, returnee_coast_share=1.0))
+    _, pilot, daily = run_pilot(detention_rule="returnees_first", **settings)
     assert daily.recrossed.sum() > 20
-    for landed_ret, chosen_ret, chosen, _ in pilot.selections:
-        # everyone selected comes from the returnees until they are all taken
-        assert chosen_ret == min(landed_ret, chosen)
-    _, random_pilot, _ = run_pilot(weekly_return_cap=300, detention_places=3000, days=240,
-                                   detention_rule="random")
+    for landed_ret, chosen_ret, _, _ in pilot.selections:
+        assert chosen_ret == landed_ret  # biometrics: every returnee landing again is held
+    _, random_pilot, _ = run_pilot(detention_rule="random", **settings)
     share = lambda sel: sum(c for _, c, _, _ in sel) / max(sum(r for r, _, _, _ in sel), 1)  # noqa: E731
-    assert share(pilot.selections) > share(random_pilot.selections)
+    assert share(pilot.selections) == 1.0 > share(random_pilot.selections)
+
+
+def test_returnees_are_back_on_the_coast_after_their_journey():
+    _, _, daily = run_pilot(weekly_return_cap=300, detention_places=3000, days=200,
+                            params=dict(returnee_days_to_coast=30, returnee_coast_share=1.0))
+    returned = daily.returned.cumsum()
+    assert daily.returnees_away.max() > 0
+    # nobody returned in the last 30 days is back yet; everyone returned earlier is
+    back = returned.shift(30, fill_value=0)
+    np.testing.assert_array_equal(daily.returnees_away.to_numpy(), (returned - back).to_numpy())
+    stay = run_pilot(weekly_return_cap=300, detention_places=3000, days=200,
+                     params=dict(returnee_days_to_coast=0, returnee_coast_share=0.0))[2]
+    assert stay.recrossed.sum() == 0 and stay.returned.sum() > 100
 
 
 def test_the_pilot_detains_only_while_in_force_and_finishes_its_cases(tight_cap):
@@ -184,6 +231,21 @@ def test_policy_settings_are_validated_with_the_registry_bounds():
         MaritimeDoctrine(rate=1.5)
     with pytest.raises(ParameterError, match="one_in_one_out.weekly_return_cap"):
         OneInOneOut(weekly_return_cap=-1)
+    with pytest.raises(ParameterError, match="one_in_one_out.parity_lead: parity_lead=-1"):
+        OneInOneOut(parity_lead=-1)
+    with pytest.raises(ParameterError, match="one_in_one_out.seats_per_week: removal_seats_per_week=12.5 "
+                                             "is not an integer"):
+        OneInOneOut(seats_per_week=12.5)
+    with pytest.raises(ParameterError, match="one_in_one_out.detention_places.*not an integer"):
+        OneInOneOut(detention_places=200.0)
+    with pytest.raises(ParameterError, match="one_in_one_out.detention_rule.*'fastest'.*expected one of"):
+        OneInOneOut(detention_rule="fastest")
+    with pytest.raises(ParameterError, match="france_refusal_share=1.2 is out of range"):
+        Params(france_refusal_share=1.2)
+    with pytest.raises(ParameterError, match="removal_seats_per_week=13.5 is not an integer"):
+        Params(removal_seats_per_week=13.5)
+    with pytest.raises(ParameterError, match="one_in_one_out.first_removal_days"):
+        OneInOneOut(first_removal_days=-3)
     with pytest.raises(ParameterError, match="end=2024-01-01 is before"):
         BeachPatrols(start="2024-02-01", end="2024-01-01")
     with pytest.raises(ParameterError, match="unknown policy type 'curfew'"):
@@ -223,7 +285,8 @@ def test_a_larger_weekly_cap_does_not_raise_attempts():
     """Deterrence emerges from beliefs: more returns never bring more attempts (ensemble of seeds)."""
     def attempts(cap, places, seed):
         p = Params(pilot_enabled=True, pilot_start=PILOT_START, pilot_end=PILOT_END,
-                   weekly_return_cap=cap, detention_places=places)
+                   weekly_return_cap=cap, removal_seats_per_week=cap, first_removal_days=0,
+                   pilot_selection_share=1.0, detention_places=places)
         daily = channelsim.simulate(days=180, start="2025-01-06", seed=seed, **p.changed())
         return daily.loc[str(PILOT_START): str(PILOT_END), "attempts"].sum()
 

@@ -62,17 +62,20 @@ class Demand(Module):
         idx = np.flatnonzero((pop.state == State.IN_CAMP) | (pop.state == State.APPLICANT))
         if len(idx) == 0:
             return
-        committed = (pop.gang[idx] >= 0) | (pop.state[idx] == State.APPLICANT)
+        applicant = pop.state[idx] == State.APPLICANT
+        committed = (pop.gang[idx] >= 0) | (applicant & pop.patient[idx])
         u = decisions.migrant_utilities(
             pull=pop.pull[idx], belief_stop=pop.b_stop[idx], belief_death=pop.b_death[idx],
             belief_return=pop.b_return[idx], belief_admit=pop.b_admit[idx],
             price_eur=m.gangs.price(idx), failures=pop.failures[idx],
             months_waiting=(m.steps - pop.arrived[idx]) / 30.44, booked=committed,
-            eligible=(pop.attempts[idx] == 0) & ~pop.refused[idx],
-            crossable=crossable and m.gangs.any(), route_open=m.levers.route_open,
+            eligible=(pop.attempts[idx] == 0) & ~pop.refused[idx] & ~applicant,
+            crossable=crossable and m.gangs.any(),
+            route_open=m.levers.route_open,
             p=p, pull_factor=m.levers.pull_factor)
         choice = decisions.choose(u, m.rng)
         book = idx[choice == Option.CROSS]
+        m.casework.withdraw(book[pop.state[book] == State.APPLICANT])  # they lose their place
         pop.since[book] = m.steps
         m.gangs.take_bookings(book)
         apply = idx[choice == Option.APPLY]
