@@ -179,6 +179,7 @@ class OneInOneOut(Policy):
         if week != self._week:
             self._week = week
             self.returned_this_week = 0
+            self._seats = 0.0  # a week's flights: seats left unused do not carry into the next
 
     def _route_opens(self) -> dt.date:
         return self.route_opens or self.start or dt.date.min
@@ -233,7 +234,7 @@ class OneInOneOut(Policy):
         model.advance_cases(self.answer_days)
         flown = 0
         if model.date >= self._first_removal():
-            # seats come a seventh of the week's each day (unused seats are kept for a week)
+            # seats come a seventh of the week's each day; unused ones wait until the week's end
             self._seats = min(self._seats + self.seats_per_week / 7.0, float(self.seats_per_week))
             room = min(math.floor(self._seats + 1e-9),
                        self.weekly_return_cap - self.returned_this_week)
