@@ -207,7 +207,8 @@ def test_drivers_measure_the_effect_of_each_value(drivers):
     assert 0 < cap.loc["low", "policy_mean"] <= 10 * 5  # 4 August to 1 September: 5 ISO weeks
     assert (drivers["counterfactual_mean"] == 0).all()
     reference = drivers.attrs["reference"]
-    assert cap.loc["low", "difference"] < reference["difference"] < cap.loc["high", "difference"]
+    # the tight cap binds; above the seats on flights (13 a week) the cap no longer sets the pace
+    assert cap.loc["low", "difference"] < min(reference["difference"], cap.loc["high", "difference"])
 
 
 def test_plot_drivers_draws_two_bars_per_parameter(drivers):
