@@ -82,6 +82,7 @@ class Casework(Module):
         return self.model.population.returnee[slots]
 
     def in_detention(self) -> int:
+        """People held in UK detention under the pilot now."""
         return self.model.population.count(State.DETAINED)
 
     def removable(self) -> int:
@@ -270,6 +271,8 @@ class Casework(Module):
             self.withdraw(m.population.where(State.APPLICANT))
 
     def record_results(self) -> None:
+        """Write the day's legal-route queue, people in detention, returnees away and the
+        pilot's net effect to the tally."""
         m = self.model
         pop, t = m.population, m.tally
         t.legal_queue = pop.count(State.APPLICANT)
