@@ -6,7 +6,7 @@ and to the whole period drawn.
 
 Voila serves the dashboard notebook (notebooks/01_explore.ipynb, its period set by ``--days``)
 on 127.0.0.1 and a headless Chromium (/usr/bin/chromium, driven by Playwright) drags the
-"Officers per day" slider ``--moves`` times with the mouse, alternately right and left. For
+"Officers on the coast per day" slider ``--moves`` times with the mouse, alternately right and left. For
 each move the page itself timestamps (``performance.now()``) the release of the mouse button,
 the first frame in which the charts' title shows the new run (its first days drawn), and the
 frame in which it shows the whole period (checked at every animation frame). Medians are printed with every value, the machine's load before and after

@@ -285,7 +285,7 @@ class MapFigure:
         fig.add_scatter(x=[], y=[], mode="markers", name="Border Force vessel",
                         marker=dict(symbol="diamond", size=10, color="#b00020"),
                         hovertemplate="<b>Border Force vessel</b><br>people taken aboard today: "
-                                      "%{customdata[0]}<br>trips today: %{customdata[1]}<extra></extra>")
+                                      "%{customdata[0]}<br>hours busy today: %{customdata[1]:.1f}<extra></extra>")
         fig.update_layout(autosize=True, height=height, margin=dict(l=44, r=8, t=48, b=24), font=FONT,
                           showlegend=False, plot_bgcolor="white", uirevision="keep", hoverdistance=12)
         fig.update_xaxes(range=[0, w], title=None, constrain="domain", ticksuffix=" km",
@@ -369,7 +369,7 @@ class MapFigure:
             self.police.customdata = [(u.officers, u.point, u.stops_today) for u in p]
             v = snap.vessels
             self.vessels.x, self.vessels.y = [s.x_km for s in v], [s.y_km for s in v]
-            self.vessels.customdata = [(s.people_today, s.trips_today) for s in v]
+            self.vessels.customdata = [(s.people_today, s.busy_hours_today) for s in v]
             self.widget.layout.title = dict(text=self.title(snap), font=dict(size=13), x=0.01)
         sync(self.widget)
 

@@ -63,7 +63,6 @@ class VesselView:
     x_km: float
     y_km: float
     people_today: int
-    trips_today: int
     busy_hours_today: float
 
 
@@ -141,12 +140,11 @@ def _police(model: Any) -> list[PoliceView]:
 
 
 def _vessels(model: Any) -> list[VesselView]:
-    out = []
-    for k, v in enumerate(model.vessels):
-        cx, cy = v.cell.coordinate
-        out.append(VesselView((cx + 0.5) * CELL_KM + 1.2 * k, (cy + 0.5) * CELL_KM, int(v.people_today),
-                              int(v.trips_today), float(v.busy_hours_today)))
-    return out
+    vessels = model.snapshot().vessels  # the model's public view: people, busy hours, cell
+    return [VesselView((cx + 0.5) * CELL_KM + 1.2 * k, (cy + 0.5) * CELL_KM, int(people),
+                       float(busy))
+            for k, (people, busy, (cx, cy)) in enumerate(
+                zip(vessels.people_today, vessels.busy_hours_today, vessels.cell))]
 
 
 def _camps(model: Any) -> list[CampView]:
