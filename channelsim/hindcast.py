@@ -25,7 +25,7 @@ written by :func:`write_scenario` from four dated paths:
   fresh seeds, and keep the mean of the last two iterates. The packaged path was refitted
   after the gangs' loading rules changed, from the earlier path: five joint iterations with
   the boat type (two runs each; the last two without the demand's own randomness), then
-  fifteen with it, in five rounds each started from the last round's path (4, 6, 8, 10 and
+  seventeen with it, in five rounds, each started from the last round's path (4, 6, 8, 10 and
   16 runs an iteration), since arrivals respond less than in proportion to a surge.
 
 The demand also has randomness of its own in this scenario (``demand_volatility``, see
