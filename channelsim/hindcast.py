@@ -25,8 +25,8 @@ written by :func:`write_scenario` from four dated paths:
   fresh seeds, and keep the mean of the last two iterates. The packaged path was refitted
   after the gangs' loading rules changed, from the earlier path: five joint iterations with
   the boat type (two runs each; the last two without the demand's own randomness), then
-  seventeen with it, in five rounds, each started from the last round's path (4, 6, 8, 10 and
-  16 runs an iteration), since arrivals respond less than in proportion to a surge.
+  seventeen with it, in six rounds, each started from the last round's path (4, 6, 8, 10, 16
+  and 16 runs an iteration), since arrivals respond less than in proportion to a surge.
 
 The demand also has randomness of its own in this scenario (``demand_volatility``, see
 :mod:`channelsim.drivers`), so an ensemble's spread includes surges and lulls nobody foresaw.
