@@ -12,16 +12,21 @@ written by :func:`write_scenario` from four dated paths:
   for 695 boats): gangs get the boats that, with 2024's losses on the beach, carry what landed.
 * **Boat type** (``base_load``, the load of a boat without enforcement or scarcity; step by
   year): the kayaks, small RHIBs and fishing boats of 2018-2019 carried far fewer than the
-  large dinghies of 2022 on. Fitted by hand to people per boat in years of weak enforcement
-  (2018 to 2021), then the calibrated 18 from 2022.
+  large dinghies of 2022 on. Fitted to the record's people per boat by year with the gangs'
+  loading rule (:func:`channelsim.decisions.gang_load`): five iterations of two runs, each
+  multiplying every year's value by (record / model people per boat) damped to a power 0.5
+  to 0.8, alongside the demand's update; then rounded (5 in 2018, 10 in 2020, 30 in 2022, the
+  calibrated 40 in 2024, 45 in 2025) and held fixed while the demand was fitted.
 * **Demand** (``inflow_per_year``, linear between the middles of quarters): people reaching the
   coast. Fitted to the record's arrivals by quarter with :func:`fit_demand`: start from 1.2
   times each quarter's recorded arrivals (the calibrated 2024 ratio of inflow to arrivals) at a
   yearly rate, run the history ``seeds`` times, multiply each quarter's value by
   (record + 50) / (model mean + 50), damped by a power 0.7, repeat ``iterations`` times with
-  fresh seeds, and keep the mean of the last two iterates. The packaged path took twelve
-  iterations: nine without the demand's own randomness (two to three runs each), then three
-  with it (four runs each), since arrivals respond less than in proportion to a surge.
+  fresh seeds, and keep the mean of the last two iterates. The packaged path was refitted
+  after the gangs' loading rules changed, from the earlier path: five joint iterations with
+  the boat type (two runs each; the last two without the demand's own randomness), then
+  seventeen with it, in six rounds, each started from the last round's path (4, 6, 8, 10, 16
+  and 16 runs an iteration), since arrivals respond less than in proportion to a surge.
 
 The demand also has randomness of its own in this scenario (``demand_volatility``, see
 :mod:`channelsim.drivers`), so an ensemble's spread includes surges and lulls nobody foresaw.
@@ -58,9 +63,11 @@ HISTORY_DAYS = (data.RECORD_LAST - data.RECORD_FIRST).days + 1
 OFFICERS: tuple[tuple[str, float], ...] = (
     ("2018-01-01", 150.0), ("2020-01-01", 250.0), ("2021-07-01", 400.0), ("2022-11-15", 600.0),
     ("2023-07-01", 800.0), ("2024-07-01", 1000.0), ("2025-06-01", 1200.0))
-#: People a boat carries without enforcement or scarcity, by year (boat type; fitted by hand).
+#: People a boat carries without enforcement or scarcity, by year (boat type; fitted to the
+#: record's people per boat with decisions.gang_load, see the module's docstring).
 BASE_LOAD: tuple[tuple[str, float], ...] = (
-    ("2018-01-01", 8.0), ("2019-01-01", 8.5), ("2021-01-01", 13.5), ("2022-01-01", 18.0))
+    ("2018-01-01", 5.0), ("2019-01-01", 8.5), ("2020-01-01", 10.0), ("2021-01-01", 21.5),
+    ("2022-01-01", 30.0), ("2023-01-01", 38.5), ("2024-01-01", 40.0), ("2025-01-01", 45.0))
 #: Calibrated 2024 boat supply (boats/day) per recorded boat landed a day in 2024.
 SUPPLY_PER_BOAT = 3.4 / (695 / 366)
 #: Parameters of the scenario besides the paths (read when the model is built, or constant).
@@ -176,10 +183,14 @@ _HEADER = """\
 #   officers_per_day    French officers on the coast: facts table (french_officers_on_beaches,
 #                       french_coast_patrol_officers_per_day); 2018-2022 values assumed.
 #   boat_supply_per_day each year's recorded boats a day x the calibrated 2024 supply per boat.
-#   base_load           boat type (load without pressure): fitted by hand to 2018-2021 loads.
-#   inflow_per_year     demand reaching the coast: fitted to the record's arrivals by quarter
-#                       (channelsim.hindcast.fit_demand: {iterations} iterations of {seeds} runs,
-#                       multiplicative updates damped to the power 0.7, mean of the last two).
+#   base_load           boat type (load without pressure), step by year: refitted after the
+#                       gangs' loading rules changed (decisions.gang_load) to the record's people
+#                       per boat by year, jointly with the demand (5 iterations of 2 runs,
+#                       multiplicative updates), then rounded and held fixed.
+#   inflow_per_year     demand reaching the coast: refitted with these loads to the record's
+#                       arrivals by quarter (channelsim.hindcast.fit_demand: {iterations}
+#                       iterations of {seeds} runs, multiplicative updates damped to the power
+#                       0.7, mean of the last two).
 """
 
 
