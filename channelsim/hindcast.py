@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import data, scenarios
+from . import checks, data, scenarios
 
 __all__ = ["HISTORY_START", "HISTORY_DAYS", "OFFICERS", "BASE_LOAD", "supply_path", "yearly_table",
            "misses", "YEARLY_PERIODS",
@@ -125,10 +125,10 @@ def history_scenario(demand_dates: list[dt.date], demand_values: list[float],
     paths = {
         "inflow_per_year": {"dates": list(demand_dates), "values": _with_start(demand_values),
                             "interpolation": "linear"},
-        "officers_per_day": {"dates": [dt.date.fromisoformat(d) for d, _ in OFFICERS],
+        "officers_per_day": {"dates": [checks.date(d, "officers path") for d, _ in OFFICERS],
                              "values": [v for _, v in OFFICERS], "interpolation": "linear"},
         "boat_supply_per_day": supply_path(),
-        "base_load": {"dates": [dt.date.fromisoformat(d) for d, _ in BASE_LOAD],
+        "base_load": {"dates": [checks.date(d, "base_load path") for d, _ in BASE_LOAD],
                       "values": [v for _, v in BASE_LOAD], "interpolation": "step"},
     }
     return scenarios.Scenario(

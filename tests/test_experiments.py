@@ -73,7 +73,7 @@ def test_summary_totals_sum_flows_and_average_levels(four_runs):
     np.testing.assert_array_equal(s["stopped_beach"], g["stopped_beach"].sum())
     np.testing.assert_allclose(s["in_camps"], g["in_camps"].mean())
     np.testing.assert_allclose(s["boats_in_stock"], g["boats_in_stock"].mean())
-    price = g["revenue_eur"].sum() / g["attempts"].sum()
+    price = (g["revenue_eur"].sum() / g["attempts"].sum()).fillna(0.0)  # 0 for a run nobody paid in
     np.testing.assert_allclose(s["price_eur"], price)
     assert set(channelsim.model.RESULT_COLUMNS) - {"crossable"} <= set(s.columns)
 
@@ -115,17 +115,20 @@ def test_compare_paired_when_seeds_shared(four_runs):
     assert (same.table["method"] == "paired t").all()
     assert (same.table[["difference", "low", "high"]] == 0).all().all()
 
-    policed = ex.ensemble(None, 4, seed=7, officers_per_day=5000, stop_effectiveness=0.5, **FAST)
-    c = ex.compare(four_runs, policed, ["arrivals", "stopped_share"], level=0.9)
+    longer = dict(FAST, days=60)  # two months of winter: enough crossable nights to compare
+    base = ex.ensemble(None, 6, seed=7, **longer)
+    policed = ex.ensemble(None, 6, seed=7, officers_per_day=5000, stop_effectiveness=0.5,
+                          taxi_slots_per_waterway=0, **longer)  # no taxi boat to escape the beaches
+    c = ex.compare(base, policed, ["arrivals", "stopped_share"], level=0.9)
     row = c.table.loc["arrivals"]
-    diffs = policed.summary["arrivals"] - four_runs.summary["arrivals"]
+    diffs = policed.summary["arrivals"] - base.summary["arrivals"]
     assert row["difference"] == pytest.approx(diffs.mean())
     assert row["low"] < row["difference"] < row["high"]
-    assert row["high"] < 0  # a massive police presence on the beaches: fewer arrive
+    assert row["high"] < 0  # a massive police presence on beaches with no taxi boats: fewer arrive
     assert c.table.loc["stopped_share", "low"] > 0
     assert row["relative_difference"] == pytest.approx(
-        100 * diffs.mean() / four_runs.summary["arrivals"].mean())
-    assert "officers_per_day=5000" in c.alternative
+        100 * diffs.mean() / base.summary["arrivals"].mean())
+    assert "officers_per_day=5000" in c.alternative and "taxi_slots_per_waterway=0" in c.alternative
     fig = c.plot()
     fig.canvas.draw()
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["arrivals", "stopped_share"]
