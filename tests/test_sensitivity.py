@@ -13,7 +13,7 @@ from channelsim import sensitivity
 from channelsim.experiments import run_seed
 from channelsim.params import ParameterError
 
-PARAMETERS = ["inflow_per_year", "officers_per_day", "boat_cost_eur"]
+PARAMETERS = ["inflow_per_year", "officers_per_day", "removal_seats_per_week"]  # the last: a pilot setting, and no pilot runs in May 2024
 RUN = dict(days=28, start="2024-05-01", executor="inprocess", progress=False, seed=3)
 
 
@@ -44,11 +44,11 @@ class _no_check:
         return self._w.__exit__(*exc)
 
 
-def test_morris_ranks_a_cost_that_cannot_matter_last(morris):
+def test_morris_ranks_a_setting_that_cannot_matter_last(morris):
     ranking = morris.ranking("arrivals")
-    assert ranking.index[-1] == "boat_cost_eur"  # only the gangs' accounts see it
-    assert ranking["boat_cost_eur"] == 0 < ranking["inflow_per_year"]
-    assert ranking["boat_cost_eur"] < ranking["officers_per_day"]
+    assert ranking.index[-1] == "removal_seats_per_week"  # no pilot, no flight
+    assert ranking["removal_seats_per_week"] == 0 < ranking["inflow_per_year"]
+    assert ranking["removal_seats_per_week"] < ranking["officers_per_day"]
     stopped = morris.ranking("stopped_share")
     assert stopped.index[0] == "officers_per_day"  # police stop launches on the beaches
 
@@ -74,9 +74,9 @@ def test_morris_tables(morris):
 def test_sobol_indices(sobol):
     idx = sobol.indices.set_index("parameter")
     assert list(sobol.indices.columns) == ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
-    assert idx.loc["boat_cost_eur", "ST"] == 0 and idx.loc["boat_cost_eur", "S1"] == 0
+    assert idx.loc["removal_seats_per_week", "ST"] == 0 and idx.loc["removal_seats_per_week", "S1"] == 0
     assert idx.loc["inflow_per_year", "ST"] > 0.05 or idx.loc["officers_per_day", "ST"] > 0.05
-    assert sobol.ranking("arrivals").index[-1] == "boat_cost_eur"
+    assert sobol.ranking("arrivals").index[-1] == "removal_seats_per_week"
     assert len(sobol.points) == 8 * (3 + 2)  # Saltelli's scheme, first and total order
     assert (sobol.indices[["S1_conf", "ST_conf"]] >= 0).all().all()
 
@@ -94,7 +94,7 @@ def test_plot_has_one_panel_per_output_and_bars_per_parameter(morris, sobol):
     assert [ax.get_title() for ax in fig.axes] == ["arrivals", "stopped_share"]
     ax = fig.axes[0]
     assert len(ax.patches) == 2 * 3  # mu_star and sigma for each parameter
-    assert [t.get_text() for t in ax.get_yticklabels()][0] == "boat_cost_eur"  # least at the bottom
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "removal_seats_per_week"  # least at the bottom
     bars = [c for c in ax.containers if isinstance(c, BarContainer)][0]
     widths = sorted(p.get_width() for p in bars)
     assert widths == pytest.approx(sorted(morris.indices.query("output == 'arrivals'")["mu_star"]))
@@ -123,8 +123,8 @@ def test_noise_warning_when_noise_swamps_the_differences():
      "high=1000000000.0 is outside the registry's range"),
     (lambda: sensitivity.morris(PARAMETERS, ["arrivals"], levels=3), "levels=3 is invalid"),
     (lambda: sensitivity.morris(PARAMETERS, ["arrivals"], replicates=0, days=5), "replicates=0 is invalid"),
-    (lambda: sensitivity.morris(PARAMETERS, ["arrivals"], fixed={"boat_cost_eur": 1.0}, days=5),
-     "boat_cost_eur is both analysed and fixed"),
+    (lambda: sensitivity.morris(PARAMETERS, ["arrivals"], fixed={"removal_seats_per_week": 1.0}, days=5),
+     "removal_seats_per_week is both analysed and fixed"),
 ])
 def test_bad_requests_are_rejected(call, message):
     with pytest.raises(ParameterError, match=message):
