@@ -32,7 +32,7 @@ from .results import aggregate, summary
 from .simulation import build_model, simulate
 from .weather import WeatherFileError
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "ChannelModel", "Params", "ParameterError", "REGISTRY", "simulate", "build_model",
