@@ -241,6 +241,8 @@ def _add_execution(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``channelsim`` command-line parser, with its subcommands ``run``, ``ensemble``,
+    ``sweep``, ``app`` and ``scenarios`` (each sets ``func``, the function that carries it out)."""
     parser = _Parser(prog="channelsim", description=__doc__,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -282,6 +284,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``channelsim`` command with arguments ``argv`` (default: ``sys.argv[1:]``).
+
+    Returns the exit status: 0 on success; 1 if an experiment's runs failed (the first run's
+    traceback is printed); 2 for bad input or a missing optional extra (the error, on one line,
+    names what was wrong); 130 when interrupted (143 on SIGTERM). Finished runs are kept in the
+    output folder and the same command resumes there.
+
+    >>> main(["scenarios"])  # doctest: +SKIP
+    """
     from .experiments.executors import WorkersFailed
     from .experiments.runner import ExperimentFailed
 

@@ -134,6 +134,9 @@ def update(path: str | pathlib.Path = ODD_PATH) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Regenerate the generated sections of the ODD (``docs/ODD.md`` by default), or with
+    ``--check`` only check them. Returns the exit status: 1 if ``--check`` finds the file out of
+    date, else 0."""
     ap = argparse.ArgumentParser(prog="python -m channelsim.docs",
                                  description="Regenerate the generated sections of docs/ODD.md.")
     ap.add_argument("path", nargs="?", default=str(ODD_PATH), help="the file (default: %(default)s)")

@@ -56,6 +56,9 @@ class Levers:
 
     @classmethod
     def from_params(cls, p: Params) -> "Levers":
+        """The levers as the parameters ``p`` set them, before any policy adjusts them (the
+        pull of illegal working is ``1 - working_crackdown``; upstream seizures are
+        ``gang_disruption``)."""
         return cls(
             officers_per_day=p.officers_per_day,
             sea_interceptions=p.sea_interceptions,
@@ -227,6 +230,7 @@ class ChannelModel(mesa.Model):
     # ------------------------------------------------------------------------ operations
     # What policies do to the world, by name (they never write a module's state themselves).
     def active_policies(self) -> list[Policy]:
+        """The policies in force on the model's current date, in the order they were given."""
         return [p for p in self.policies if p.active(self.date)]
 
     def landed_today(self) -> np.ndarray:
@@ -272,10 +276,12 @@ class ChannelModel(mesa.Model):
 
     @property
     def police_units(self) -> list[FrenchPoliceUnit]:
+        """The French police units on the beaches (a new list; agents, not copies)."""
         return list(self.policing.units)
 
     @property
     def vessels(self) -> list[BorderForceVessel]:
+        """The Border Force vessels (a new list; agents, not copies)."""
         return list(self.crossing.vessels)
 
     @property

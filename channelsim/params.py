@@ -92,7 +92,8 @@ def _fmt(x: float | None) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-# Groups, in display order: name -> title shown by the dashboard and the documentation.
+#: Parameter groups, in display order: group name -> title shown by the dashboard and the
+#: documentation.
 GROUPS: dict[str, str] = {
     "weather": "Weather",
     "migrant": "Migrants",
@@ -106,6 +107,7 @@ GROUPS: dict[str, str] = {
 
 F = "fact:"
 
+#: Every model parameter, with its default, unit, group, bounds and source or calibration.
 REGISTRY: tuple[ParamSpec, ...] = (
     # ----------------------------------------------------------------------------------- weather
     ParamSpec("beaufort7_days_per_year", "Stormy days a year (Beaufort 7+)",

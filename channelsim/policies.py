@@ -76,6 +76,7 @@ class Policy:
         self.model = model
 
     def active(self, date: dt.date) -> bool:
+        """True if the policy is in force on ``date`` (``start`` and ``end`` inclusive)."""
         return (self.start is None or date >= self.start) and (self.end is None or date <= self.end)
 
     def adjust(self, model, levers) -> None:
@@ -97,6 +98,8 @@ class Policy:
         return out
 
     def describe(self) -> str:
+        """One line: the policy's kind, period and settings, e.g.
+        ``"beach_patrols (2024-01-01 to ...: officers_per_day=800.0)"``."""
         period = f"{self.start or '...'} to {self.end or '...'}"
         settings = ", ".join(f"{k}={v}" for k, v in asdict(self).items() if k not in ("start", "end"))
         return f"{self.kind} ({period}{': ' + settings if settings else ''})"
@@ -157,6 +160,8 @@ class OneInOneOut(Policy):
 
     @classmethod
     def from_params(cls, p: Params) -> "OneInOneOut":
+        """The pilot as the registry parameters ``p`` set it (``pilot_start`` to
+        ``pilot_end``, ``weekly_return_cap``, ``pilot_selection_share``, ...)."""
         return cls(start=p.pilot_start, end=p.pilot_end, weekly_return_cap=p.weekly_return_cap,
                    selection_share=p.pilot_selection_share, detention_places=p.detention_places,
                    referral_days=p.referral_days, answer_days=p.answer_days,
@@ -371,6 +376,8 @@ class BorderForceFleet(Policy):
         levers.bf_vessels = self.vessels
 
 
+#: Every policy class by its ``kind``, the ``type`` a scenario's policy table gives (e.g.
+#: ``"one_in_one_out"``, ``"beach_patrols"``).
 POLICY_TYPES: dict[str, type[Policy]] = {
     cls.kind: cls for cls in (OneInOneOut, SafeRoutes, BeachPatrols, MaritimeDoctrine,
                               WorkingCrackdown, GangDisruption, BorderForceFleet)

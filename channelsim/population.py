@@ -67,10 +67,12 @@ class Migrant(mesa.Agent):
 
     @property
     def state(self) -> State:
+        """Where this person is now in the journey (a ``State``)."""
         return State(int(self._pop.state[self.slot]))
 
     @property
     def camp(self) -> str:
+        """The name of the camp this person belongs to on the French coast."""
         return self.model.geo.camps[int(self._pop.camp[self.slot])]
 
     @property
@@ -253,6 +255,8 @@ class Population:
         return np.flatnonzero(self.state == state)
 
     def count(self, state: State) -> int:
+        """How many people are in ``state`` now (people removed are not counted: see
+        ``counts``)."""
         return int(np.count_nonzero(self.state == state))
 
     def counts(self) -> np.ndarray:

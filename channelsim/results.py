@@ -43,6 +43,10 @@ def unit(name: str) -> str:
     """The unit of result column ``name`` ("" if it is not a daily column)."""
     r = COLUMNS.get(name)
     return r.unit if r is not None else ""
+
+
+#: Frequencies accepted by ``aggregate``: name -> pandas offset alias (weeks end on Sunday;
+#: months and years are labelled by their first day).
 FREQUENCIES = {"day": "D", "week": "W-SUN", "month": "MS", "year": "YS"}
 
 

@@ -129,6 +129,8 @@ class Scenario(_ScenarioFields):
         return self.start + dt.timedelta(days=self.days - 1)
 
     def to_dict(self) -> dict[str, Any]:
+        """The scenario as plain data (name, description, start, days, params, policies,
+        paths): new dicts and lists, safe to change."""
         return {"name": self.name, "description": self.description, "start": self.start,
                 "days": self.days, "params": dict(self.params),
                 "policies": [dict(p) for p in self.policies],

@@ -68,10 +68,13 @@ class RunSettings:
 
     @property
     def scenario_name(self) -> str:
+        """The scenario's name, or the label of the registry defaults when there is none."""
         return self.scenario.name if self.scenario is not None else DEFAULTS_LABEL
 
     @property
     def label(self) -> str:
+        """A short caption for the run: the scenario's name and how many parameters differ from
+        it (e.g. "baseline_2024 with 2 parameters changed")."""
         n = len(self.overrides)
         return self.scenario_name + (f" with {n} parameter{'s' * (n != 1)} changed" if n else "")
 

@@ -97,6 +97,7 @@ class RunTask:
 
     @property
     def key(self) -> tuple[int, int]:
+        """``(point, replicate)``: which run this is, as the store keys it."""
         return (self.point, self.replicate)
 
 
@@ -115,6 +116,7 @@ class RunOutcome:
 
     @property
     def key(self) -> tuple[int, int]:
+        """``(point, replicate)``: which run this came from, as the store keys it."""
         return (self.point, self.replicate)
 
 

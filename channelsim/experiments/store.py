@@ -47,6 +47,7 @@ except ImportError:  # pragma: no cover - Windows
 
 __all__ = ["RunStore", "StoreError", "ExperimentMismatch", "ExperimentLocked", "FORMATS"]
 
+#: File formats a store can keep its runs in: ``"parquet"`` (the default) or ``"csv"``.
 FORMATS = ("parquet", "csv")
 KEY = ["point", "replicate"]
 ID = "experiment_id"
@@ -216,6 +217,7 @@ class RunStore:
         return rows.drop(columns=ID, errors="ignore")
 
     def finished_keys(self) -> set[tuple[int, int]]:
+        """The ``(point, replicate)`` keys of the runs already stored (so not run again)."""
         rows = self.finished()
         return set(zip(rows["point"].astype(int), rows["replicate"].astype(int)))
 
@@ -301,6 +303,8 @@ class RunStore:
             self.compact()
 
     def daily_path(self, point: int, replicate: int) -> Path:
+        """Where the daily table of run ``(point, replicate)`` is (or would be) stored, in the
+        store's format; the file may not exist."""
         ext = "csv" if self.format == "csv" else "parquet"
         return self._daily_dir / f"point-{point}-replicate-{replicate}.{ext}"
 

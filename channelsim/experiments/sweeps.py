@@ -49,6 +49,8 @@ from .runs import check_outputs, check_seed, resolve_setting
 
 __all__ = ["Factor", "SweepSpec", "SweepResult", "SpecError", "sweep", "DESIGNS"]
 
+#: Sweep designs: ``"grid"`` (every combination of listed values or evenly spaced levels),
+#: ``"lhs"`` (Latin hypercube sample) and ``"sobol"`` (scrambled Sobol' sequence).
 DESIGNS = ("grid", "lhs", "sobol")
 _SPEC_KEYS = ("scenario", "days", "start", "seed", "design", "samples", "levels", "replicates",
               "outputs", "common_random_numbers", "parameters", "fixed")
@@ -167,6 +169,8 @@ class Factor(_Spec):
 
     @property
     def spec(self) -> ParamSpec:
+        """The registry entry of the parameter this factor varies (its unit, kind and bounds);
+        raises ``ParameterError`` for an unknown name."""
         return spec(self.name)
 
     def checked(self, design: str) -> "Factor":
@@ -223,6 +227,9 @@ class Factor(_Spec):
         return [float(v) for v in self.low + u * (self.high - self.low)]
 
     def grid_values(self, levels: int) -> tuple[Any, ...]:
+        """The factor's values on a grid, in the parameter's unit: its listed values, or
+        ``levels`` (its own ``levels`` if set) evenly spaced from ``low`` to ``high`` inclusive
+        (rounded, without repeats, for an integer parameter)."""
         if self.values is not None:
             return self.values
         n = self.levels or levels
@@ -232,6 +239,8 @@ class Factor(_Spec):
         return tuple(float(v) for v in values)
 
     def describe(self) -> dict[str, Any]:
+        """The factor as its TOML specification gives it: the fields that are set (``low``,
+        ``high``, ``values`` as a list, ``levels``), without the name."""
         d = {k: v for k, v in self._fields().items() if v is not None and k != "name"}
         if "values" in d:
             d["values"] = list(d["values"])
@@ -473,6 +482,8 @@ class SweepResult:
 
     @property
     def outputs(self) -> list[str]:
+        """The names of the run totals in ``summary`` (its columns other than the varied
+        parameters, ``point``, ``replicate`` and ``seed``)."""
         params = {f.name for f in self.spec.parameters}
         return [c for c in self.summary.columns if c not in params | {"point", "replicate", "seed"}]
 
