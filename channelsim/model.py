@@ -309,7 +309,14 @@ class ChannelModel(mesa.Model):
 
     # ------------------------------------------------------------------------ results
     def results(self) -> pd.DataFrame:
-        """The daily results so far: one row per simulated day, indexed by date."""
+        """The daily results so far: a new DataFrame with one row per simulated day, indexed by
+        date (``date``), and one column per daily result in its own unit (mostly people a
+        day; see ``channelsim.results.COLUMNS``). Empty before the first step.
+
+        >>> model = build_model(seed=1)  # doctest: +SKIP
+        >>> model.run_for(7)  # doctest: +SKIP
+        >>> model.results()[["arrivals", "boats"]]  # people, boats  # doctest: +SKIP
+        """
         df = self.datacollector.get_model_vars_dataframe()
         df.index = pd.DatetimeIndex(pd.to_datetime(self._dates), name="date")
         return df

@@ -59,11 +59,28 @@ def _freq(freq: str) -> str:
 
 
 def aggregate(daily: pd.DataFrame, freq: str = "week") -> pd.DataFrame:
-    """Aggregate a daily results table to ``freq`` ("day", "week", "month" or "year").
+    """Aggregate a daily results table to ``freq`` ("day", "week", "month" or "year", or the
+    pandas offset alias they stand for: see ``FREQUENCIES``).
 
-    Flows are summed, levels averaged, ``crossable`` counts crossable days and ratios are
-    recomputed as weighted means. Periods are labelled by their first day (weeks end on Sunday
-    and are labelled by it).
+    Returns a new table, one row per period, in the daily columns' units: flows (people, boats)
+    are summed over the period, levels (e.g. ``in_camps``, people) averaged, ``crossable``
+    counts crossable days, ratios (e.g. ``people_per_boat``) are recomputed as means weighted
+    by their denominator, and a column ``days`` gives the days of the period in the table.
+    Months and years are labelled by their first day; weeks end on Sunday and are labelled by
+    it. The daily table is not changed.
+
+    Raises ``TypeError`` if ``daily`` is not indexed by date, and ``ValueError`` naming the
+    value and the accepted names for any other ``freq``.
+
+    >>> import pandas as pd
+    >>> daily = pd.DataFrame({"arrivals": [10, 0, 30]},
+    ...                      index=pd.date_range("2024-01-30", periods=3))
+    >>> aggregate(daily, "month")["arrivals"].tolist()
+    [10, 30]
+    >>> aggregate(daily, "fortnight")
+    Traceback (most recent call last):
+    ...
+    ValueError: freq='fortnight' is invalid: expected one of day, week, month, year
     """
     if not isinstance(daily.index, pd.DatetimeIndex):
         raise TypeError("aggregate() needs the daily results table, indexed by date")
@@ -101,7 +118,23 @@ TOTAL_NAMES: tuple[str, ...] = tuple(dict.fromkeys(
 
 
 def summary(daily: pd.DataFrame) -> pd.Series:
-    """Totals of a run: the headline figures of the 2024 record and the pilot."""
+    """Totals of a run (``daily``, the table of ``simulate`` or ``ChannelModel.results``): the
+    headline figures of the 2024 record and the pilot, as a Series indexed by
+    ``SUMMARY_NAMES``.
+
+    Units: ``days``, ``crossable_days`` (wind below Beaufort 7) and ``days_with_arrivals`` in
+    days; ``boats`` (boats whose people reached the UK) in boats; ``people_per_boat`` in
+    people/boat (mean over those boats, 0 if none); ``stopped_share`` a fraction of
+    ``attempts`` (0 to 1); ``mean_in_camps`` the mean of the daily count of people waiting on
+    the French coast; every other figure in people, summed over the run: ``arrivals``,
+    ``attempts`` (each attempt counted), ``stopped`` (on the beach or at sea), ``deaths``,
+    ``rescued``, and, when the table has them, the pilot's ``detained``, ``returned``,
+    ``admitted``, ``recrossed``, ``legal_applications`` and ``net_effect`` (arrivals - returned
+    + admitted).
+
+    >>> from channelsim import simulate
+    >>> summary(simulate(days=28, seed=1))["arrivals"]  # doctest: +SKIP
+    """
     tot = daily.sum(numeric_only=True)
     boats = tot.get("boats", 0)
     attempts = tot.get("attempts", 0)

@@ -247,7 +247,17 @@ def names() -> list[str]:
 
 def get(scenario: str | Scenario | Path | None = None) -> Scenario:
     """A built-in scenario by name, a scenario loaded from a ``.toml`` path, ``scenario`` itself,
-    or the default calibrated year (:data:`DEFAULT`) for None."""
+    or the default calibrated year (:data:`DEFAULT`) for None.
+
+    Returns a ``Scenario``: its name, description, start date, length in days, parameters,
+    policies and dated parameter paths. A name ending in ``.toml`` (or a ``Path``) is read as a
+    file. Raises ``ScenarioError`` (a ``ParameterError``) for an unknown name, listing the
+    built-in ones, or for a file that is missing, malformed or holds an invalid value, naming
+    the field.
+
+    >>> get("baseline_2024").days  # doctest: +SKIP
+    >>> get("my_runs/pilot.toml")  # doctest: +SKIP
+    """
     if scenario is None:
         return DEFAULT
     if isinstance(scenario, Scenario):

@@ -85,7 +85,18 @@ class Ensemble:
 
     def describe(self, outputs: Sequence[str] | None = None, level: float = 0.9) -> pd.DataFrame:
         """Mean, standard deviation and the central ``level`` range (quantiles over runs) of each
-        total, with a Student t confidence interval of the mean at the same level."""
+        total, with a Student t confidence interval of the mean at the same level.
+
+        Returns a DataFrame with one row per total (``outputs``, or every total in
+        ``summary``), in that total's unit (see ``channelsim.results.summary``: people, boats,
+        days, ...), and columns ``mean``, ``std``, the lower quantile (``q0.05`` for
+        ``level=0.9``), ``median``, the upper quantile (``q0.95``), ``mean_low`` and
+        ``mean_high`` (the interval of the mean; NaN with a single run) and ``runs`` (finished
+        runs). Raises ``ParameterError`` for a name that is not a total or a ``level`` outside
+        (0, 1).
+
+        >>> ens.describe(["arrivals", "deaths"], level=0.9)  # doctest: +SKIP
+        """
         from scipy import stats
 
         level = _check_level(level)
@@ -126,7 +137,17 @@ class Ensemble:
         summarised over runs: one row per period with the mean and the given quantiles
         (columns ``mean``, ``q0.05``, ...). Periods the runs cover only in part (a first or
         last week cut by the start or the end) are left out, so that a short period does not
-        look like a fall."""
+        look like a fall.
+
+        Returns a DataFrame indexed by the period's label (as ``channelsim.results.aggregate``
+        labels it), in the column's unit per period (e.g. people a week for ``arrivals`` by
+        week; levels such as ``in_camps`` are means over the period), with columns ``mean``,
+        one ``q<quantile>`` per quantile (e.g. ``q0.05``) and ``runs`` (the runs with that
+        period). Raises ``ParameterError`` if the ensemble kept no daily results or ``column``
+        is not a daily result, and ``ValueError`` for a bad ``freq``.
+
+        >>> ens.bands("arrivals", "month")[["mean", "q0.05", "q0.95"]]  # doctest: +SKIP
+        """
         wide = self._per_period(column, freq)
         out = pd.DataFrame({"mean": wide.mean(axis=1)})
         for q in quantiles:
@@ -195,8 +216,8 @@ def ensemble(scenario: Any, n: int, *, days: int | None = None, start: Any = Non
             :class:`~channelsim.scenarios.Scenario`, a path to a scenario TOML file, or None for
             the registry defaults.
         n: number of runs (replicates).
-        days, start: the period; by default the scenario's own (365 days from 2024-01-01
-            without a scenario).
+        days, start: the period; by default the scenario's own (the whole of 2024, 366 days
+            from 2024-01-01, without a scenario).
         seed: root seed. Run ``i`` uses ``SeedSequence(seed).spawn(n)[i]``, so the same call
             gives the same runs on any machine and executor, and run ``i`` does not depend on
             ``n`` (an ensemble of 50 extends one of 20).
@@ -218,6 +239,20 @@ def ensemble(scenario: Any, n: int, *, days: int | None = None, start: Any = Non
         allow_large: go ahead with more than 100,000 runs, or more than 10,000 daily tables
             (refused by default, with the size they would take).
         **overrides: registry parameters set on top of the scenario's (e.g. ``officers_per_day=1200``).
+
+    Returns:
+        An ``Ensemble``: ``summary`` (one row of totals per finished run, each in its unit:
+        people, boats, days, ...), ``daily`` (every run's daily table) and ``failures``; use
+        ``describe`` for means and ranges over runs and ``bands`` or ``plot`` for each period.
+
+    Raises:
+        ParameterError: naming the culprit, for a bad ``n``, ``seed``, period, scenario or
+            override (unknown parameter, wrong type, out of range), before any run starts.
+
+    Examples:
+        >>> ens = ensemble("baseline_2024", n=20, days=90, officers_per_day=1200)  # doctest: +SKIP
+        >>> ens.describe(["arrivals", "deaths"])  # people in 90 days, over 20 runs  # doctest: +SKIP
+        >>> ens.bands("arrivals", "week")  # people a week  # doctest: +SKIP
     """
     n = _check_count(n, "n")
     seed = check_seed(seed)
