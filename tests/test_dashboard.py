@@ -21,7 +21,7 @@ import pytest
 pytest.importorskip("ipywidgets")
 
 import channelsim  # noqa: E402
-from channelsim.dashboard import ControlValueError, Dashboard  # noqa: E402
+from channelsim.dashboard import ControlValueError, Dashboard, figures  # noqa: E402
 from channelsim.dashboard.controls import label, source_in_words, tooltip  # noqa: E402
 from channelsim.dashboard.figures import policy_periods, weekly_totals  # noqa: E402
 from channelsim.dashboard.snapshot import snapshot  # noqa: E402
@@ -435,3 +435,33 @@ def test_the_app_serves_a_notebook_of_the_dashboard_on_this_computer_only(tmp_pa
 
 
 REGISTRY_DEFAULTS = {s.name: s.default for s in REGISTRY}
+
+
+def test_weekly_charts_show_the_largest_load_beside_the_mean():
+    daily = channelsim.simulate(days=21, seed=2, start="2024-07-01")
+    weeks = figures.weekly_totals(daily, ["arrivals", "boats"])
+    with_boats = weeks["boats"] > 0
+    assert with_boats.any()
+    assert (weeks.loc[with_boats, "largest_load"] >= weeks.loc[with_boats, "people_per_boat"]).all()
+    assert (weeks.loc[with_boats, "largest_load"] <= channelsim.Params().max_load).all()
+    assert weeks.loc[~with_boats, "largest_load"].isna().all()
+
+
+def test_the_map_tells_taxi_boats_from_beach_launches():
+    assert set(figures.BOAT_SYMBOLS) == set(channelsim.world.gangs.MODES)
+    model = channelsim.ChannelModel(start="2024-07-01", rng=4)
+    for _ in range(60):  # summer nights until taxi boats and beach launches are out together
+        model.step()
+        modes = {b.mode for b in model.boats_today if b.outcome != "stopped"}
+        if modes == {"beach", "taxi"}:
+            break
+    else:
+        raise AssertionError("no night with both launch modes in 60 summer days")
+    shown = figures.MapFigure()
+    hours = [b.launch_hour + 0.25 for b in model.boats_today if b.outcome != "stopped"]
+    symbols = set()
+    for hour in hours:
+        shown.show(snapshot(model, hour=min(hour, 24.0)))
+        symbols |= set(shown.boats.marker.symbol or ())
+    assert {figures.BOAT_SYMBOLS["beach"], figures.BOAT_SYMBOLS["taxi"]} <= symbols
+    assert "taxi boat" in figures.MapFigure.legend_html()

@@ -53,7 +53,10 @@ WEEKLY = (("arrivals", 1, "arrivals (people)", CURRENT_COLOUR, "bar"),
           ("stopped", 4, "stopped by France", "#2e8b57", "line"),
           ("returned", 5, "returned to France", "#c0392b", "line"),
           ("admitted", 5, "admitted by the legal route", "#16a085", "line"))
-PANELS = ("Arrivals in the UK (people a week)", "People per boat (weekly mean)",
+#: Map symbols of the boats by launch mode (``channelsim.world.gangs.MODES``), and their names.
+BOAT_SYMBOLS = {"beach": "circle", "taxi": "hexagon"}
+MODE_WORDS = {"beach": "launched from the beach", "taxi": "taxi boat, boarded in the water"}
+PANELS = ("Arrivals in the UK (people a week)", "People per boat (week's mean and largest load)",
           "Deaths at sea (a week)", "Attempts and stops (people a week)",
           "Returns and admissions (a week)", "Waiting in camps (people)")
 
@@ -84,7 +87,8 @@ def weekly_totals(daily: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     ``people_per_boat`` (arrivals over boats of the week, NaN without boats).
     """
     if daily.empty:
-        return pd.DataFrame(columns=[*columns, "days", "start", "end", "mid", "people_per_boat"])
+        return pd.DataFrame(columns=[*columns, "days", "start", "end", "mid", "people_per_boat",
+                                     "largest_load"])
     idx = pd.DatetimeIndex(daily.index)
     week = idx.to_period("W-SUN")
     frame = daily[list(columns)].copy()
@@ -98,6 +102,10 @@ def weekly_totals(daily: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
         aboard = (daily["people_per_boat"] * daily["boats"]).groupby(week).sum()
         boats = daily["boats"].groupby(week).sum()
         out["people_per_boat"] = (aboard / boats.where(boats > 0)).to_numpy()
+        if "largest_load" in daily:  # the fullest boat of the week (NaN in a week without boats)
+            out["largest_load"] = daily["largest_load"].groupby(week).max().where(boats > 0).to_numpy()
+    if "largest_load" not in out:
+        out["largest_load"] = np.nan
     return out.reset_index(drop=True)
 
 
@@ -136,6 +144,7 @@ class ChartsFigure:
             for column, panel, name, colour, kind in WEEKLY:
                 self._add(fig, column, panel, name, PREVIOUS_COLOUR if previous else colour, kind, previous)
             self._add(fig, "people_per_boat", 2, "people per boat", "#7a3b8f", "line", previous)
+            self._add(fig, "largest_load", 2, "largest load of the week", "#d35400", "line", previous)
             self._add(fig, "in_camps", 6, "in camps (people)", "#8a5a00", "daily", previous)
         fig.update_layout(autosize=True, height=height, margin=dict(l=48, r=12, t=36, b=20),
                           font=FONT, barmode="overlay", bargap=0, hovermode="x unified",
@@ -184,10 +193,11 @@ class ChartsFigure:
                     trace.marker.opacity = np.where(full, 1.0, 0.45).tolist()
             elif not prefix:
                 trace.marker.symbol = np.where(full, "circle", "circle-open").tolist()
-        trace = data[self.slots[prefix + "people_per_boat"]]
-        trace.x, trace.y, trace.customdata = list(weeks["mid"]), weeks["people_per_boat"].to_numpy(float), hover
-        if not prefix:
-            trace.marker.symbol = np.where(full, "circle", "circle-open").tolist()
+        for column in ("people_per_boat", "largest_load"):
+            trace = data[self.slots[prefix + column]]
+            trace.x, trace.y, trace.customdata = list(weeks["mid"]), weeks[column].to_numpy(float), hover
+            if not prefix:
+                trace.marker.symbol = np.where(full, "circle", "circle-open").tolist()
         trace = data[self.slots[prefix + "in_camps"]]
         if daily is None or daily.empty:
             trace.x, trace.y, trace.customdata = [], [], []
@@ -339,7 +349,8 @@ class MapFigure:
             f"height:11px;background:{KIND_COLOURS[k]};border:1px solid #888;vertical-align:-1px'></span> "
             f"{KIND_NAMES[k]}</span>" for k in KINDS)
         symbols = "".join([
-            item("●", "#ff8c00", "boat at sea (bigger: more people aboard)"), item("▲", "#1c3f94", "French police unit"),
+            item("●", "#ff8c00", "boat launched from the beach (bigger: more people aboard)"),
+            item("⬢", "#ff8c00", "taxi boat, boarded in the water"), item("▲", "#1c3f94", "French police unit"),
             item("◆", "#b00020", "Border Force vessel"), item("★", "#8a5a00", "camp (people waiting)"),
             item("○", "#000", "crossing point (redder: more launches lately)"), item("■", "#2d5016", "UK landing site")])
         return (f"<div class='channelsim-map-legend' style='display:flex;flex-wrap:wrap;font-size:11.5px;"
@@ -362,8 +373,9 @@ class MapFigure:
             b = snap.boats
             self.boats.x, self.boats.y = [v.x_km for v in b], [v.y_km for v in b]
             self.boats.marker.size = [6 + 0.35 * v.load for v in b]
-            self.boats.customdata = [(v.load, v.gang, v.launch_point, v.mode or "dinghy from the beach",
-                                      v.status) for v in b]
+            self.boats.marker.symbol = [BOAT_SYMBOLS.get(v.mode, "circle") for v in b]
+            self.boats.customdata = [(v.load, v.gang, v.launch_point, MODE_WORDS.get(v.mode, v.mode or
+                                      MODE_WORDS["beach"]), v.status) for v in b]
             p = snap.police
             self.police.x, self.police.y = [u.x_km for u in p], [u.y_km for u in p]
             self.police.customdata = [(u.officers, u.point, u.stops_today) for u in p]
