@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import deque
 from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar
 

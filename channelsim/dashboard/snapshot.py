@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..geography import CELL_KM, geography
 
@@ -139,21 +140,17 @@ def _police(model: Any) -> list[PoliceView]:
     return out
 
 
-def _vessels(model: Any) -> list[VesselView]:
-    vessels = model.snapshot().vessels  # the model's public view: people, busy hours, cell
+def _vessels(vessels: pd.DataFrame) -> list[VesselView]:
+    """Map positions of the vessels in the model's public snapshot (people, busy hours, cell)."""
     return [VesselView((cx + 0.5) * CELL_KM + 1.2 * k, (cy + 0.5) * CELL_KM, int(people),
                        float(busy))
             for k, (people, busy, (cx, cy)) in enumerate(
                 zip(vessels.people_today, vessels.busy_hours_today, vessels.cell))]
 
 
-def _camps(model: Any) -> list[CampView]:
-    geo = geography()
-    pop = model.population
-    from ..population import State
-
-    waiting = np.bincount(pop.camp[pop.where(State.IN_CAMP)], minlength=len(geo.camps))
-    return [CampView(name, int(n)) for name, n in zip(geo.camps, waiting)]
+def _camps(camps: pd.DataFrame) -> list[CampView]:
+    """The camps of the model's public snapshot, with the people waiting in each."""
+    return [CampView(str(name), int(n)) for name, n in zip(camps.index, camps["people"])]
 
 
 def _tally(model: Any) -> dict[str, float]:
@@ -166,13 +163,14 @@ def _from_attributes(model: Any, hour: float) -> Snapshot:
     started = model.steps > 0
     boats_today = list(getattr(model, "boats_today", []) or []) if started else []
     t = model.tally
+    public = model.snapshot()  # built once per drawing: vessels and camps come from it
     return Snapshot(
         start=model.start, date=model.date if started else None, day=int(model.steps), hour=hour,
         tally=_tally(model) if started else {}, beaufort=float(t.beaufort) if started else None,
         crossable=bool(t.crossable) if started else None,
         boats=_boats(model, hour) if started else [], boats_today=len(boats_today),
         stopped_today=sum(b.outcome == "stopped" for b in boats_today),
-        police=_police(model), vessels=_vessels(model), camps=_camps(model),
+        police=_police(model), vessels=_vessels(public.vessels), camps=_camps(public.camps),
         recent_launches=np.asarray(model.recent_launches, float).copy())
 
 

@@ -8,8 +8,11 @@ it keeps the state of its part of the world and carries the rules that change it
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
+
+from mesa.agent import AgentSet
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..model import ChannelModel
@@ -65,3 +68,12 @@ class Module:
 
     def __init__(self, model: "ChannelModel") -> None:
         self.model = model
+
+
+_NO_AGENTS = AgentSet([], random=random.Random(0))  # holds nobody: its generator is never used
+
+
+def agents_of(model, cls) -> AgentSet:
+    """The model's agents of type ``cls`` (an empty set when it has none today)."""
+    by_type = model.agents_by_type
+    return by_type[cls] if cls in by_type else _NO_AGENTS

@@ -17,7 +17,6 @@ are LANDED, for the casework (:mod:`channelsim.world.casework`) to act on.
 from __future__ import annotations
 
 import math
-import random
 
 import mesa
 import numpy as np
@@ -26,7 +25,7 @@ from mesa.discrete_space import CellAgent
 
 from .. import decisions
 from ..population import State
-from .base import Module, Result
+from .base import Module, Result, agents_of
 
 __all__ = ["BorderForceVessel", "Crossing", "LAUNCH_WINDOW_HOURS", "DEATH_CAUSES", "HEAVY_LOADS"]
 
@@ -68,7 +67,6 @@ class BorderForceVessel(CellAgent):
         return self.free_at
 
 
-_NO_AGENTS = AgentSet([], random=random.Random(0))  # holds nobody: its generator is never used
 
 
 class Crossing(Module):
@@ -109,8 +107,7 @@ class Crossing(Module):
     @property
     def vessels(self) -> AgentSet:
         """Today's Border Force fleet (an empty set when no vessel is on task)."""
-        by_type = self.model.agents_by_type
-        return by_type[BorderForceVessel] if BorderForceVessel in by_type else _NO_AGENTS
+        return agents_of(self.model, BorderForceVessel)
 
     def muster_vessels(self) -> None:
         """Border Force puts today's fleet on task."""

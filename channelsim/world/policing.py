@@ -14,7 +14,6 @@ France's maritime doctrine targets empty taxi boats before anyone boards, loaded
 
 from __future__ import annotations
 
-import random
 
 import mesa
 import numpy as np
@@ -22,7 +21,7 @@ from mesa.agent import AgentSet
 from mesa.discrete_space import CellAgent
 
 from .. import decisions
-from .base import Module, Result
+from .base import Module, Result, agents_of
 
 __all__ = ["FrenchPoliceUnit", "Policing", "POLICE_MEMORY_DAYS"]
 
@@ -71,8 +70,7 @@ class Policing(Module):
     @property
     def units(self) -> AgentSet:
         """Today's patrol units (an empty set when no officers are on duty)."""
-        by_type = self.model.agents_by_type
-        return by_type[FrenchPoliceUnit] if FrenchPoliceUnit in by_type else _NO_AGENTS
+        return agents_of(self.model, FrenchPoliceUnit)
 
     def patrol(self) -> None:
         """Send today's units along the coast, weighted toward recent launches."""
@@ -177,7 +175,6 @@ class Policing(Module):
         t.stopped = t.stopped_beach + t.intercepted_sea
 
 
-_NO_AGENTS = AgentSet([], random=random.Random(0))  # holds nobody: its generator is never used
 
 
 def _count_stops(unit: FrenchPoliceUnit, stops_at: np.ndarray) -> None:
