@@ -20,9 +20,12 @@ interface:
 >>> channelsim.aggregate(daily, "week")                   # one row a week            # doctest: +SKIP
 """
 
-from . import calibration, data, decisions, geography, policies, results, scenarios, validation
+__version__ = "0.2.0"
+
+from . import calibration, data, decisions, geography, policies, posterior, results, scenarios, validation
 from .agents import BorderForceVessel, FrenchPoliceUnit, SmugglingGang
 from .analysis import PolicyEffect, effect_drivers, policy_effect
+from .posterior import Posterior
 from .experiments import Ensemble, compare, ensemble, sweep
 from .forecasting import Forecast, backtest, forecast
 from .model import ChannelModel
@@ -32,14 +35,12 @@ from .results import aggregate, summary
 from .simulation import build_model, simulate
 from .weather import WeatherFileError
 
-__version__ = "0.2.0"
-
 __all__ = [
     "ChannelModel", "Params", "ParameterError", "REGISTRY", "simulate", "build_model",
     "aggregate", "summary", "Migrant", "State", "SmugglingGang", "FrenchPoliceUnit",
     "BorderForceVessel", "WeatherFileError", "scenarios", "results", "decisions", "geography",
     "calibration", "validation", "policies", "ensemble", "Ensemble", "compare", "sweep",
-    "policy_effect", "effect_drivers", "PolicyEffect", "Dashboard", "forecast", "Forecast",
+    "policy_effect", "effect_drivers", "PolicyEffect", "Posterior", "posterior", "Dashboard", "forecast", "Forecast",
     "backtest", "data",
 ]
 

@@ -39,6 +39,7 @@ from .experiments import Ensemble, compare, ensemble, open_executor, output_name
 from . import checks
 from .checks import date as as_date
 from .params import ParameterError, Params, spec
+from .posterior import check_posterior
 from .results import COLUMNS
 from .checks import days as check_days
 
@@ -258,6 +259,45 @@ class PolicyEffect:
     counterfactual_runs: Ensemble = dataclasses.field(repr=False)
     channels: pd.DataFrame | None = None
 
+    @property
+    def draws(self) -> pd.DataFrame | None:
+        """With a posterior: the parameters each paired replicate drew (None without one)."""
+        d = self.policy_runs.draws
+        return None if d is None else d.loc[d.index.intersection(self.per_run.index)]
+
+    def drivers(self, output: str = "arrivals", *, seed: int = 0) -> pd.DataFrame:
+        """Which unknown drives the effect on ``output`` (needs ``posterior=``): for each
+        calibrated parameter, the first-order Sobol index ``S1`` (the share of the variance of
+        the per-run effect it explains alone) and Borgonovo's moment-independent ``delta``,
+        both estimated from the runs as they are (SALib's ``delta`` method, which takes any
+        sample), with 95% bootstrap half-widths; sorted by ``S1``. What the parameters leave
+        unexplained is chance (and their interactions)."""
+        from SALib.analyze import delta
+
+        draws = self.draws
+        if draws is None or draws.empty:
+            raise ParameterError("this effect drew no parameters: run policy_effect(..., "
+                                 "posterior=...) to ask which unknown drives it")
+        if output not in self.table.index:
+            raise ParameterError(f"output {output!r} is not in this effect's table: expected one of "
+                                 + ", ".join(self.table.index))
+        if len(draws) < 20:
+            raise ParameterError(f"drivers needs at least 20 paired runs to split the variance; "
+                                 f"this effect has {len(draws)} (run policy_effect with n >= 20)")
+        y = self.per_run[("difference", output)].loc[draws.index].to_numpy(float)
+        x = draws.to_numpy(float)
+        keep = np.ptp(x, axis=0) > 0
+        names = [c for c, k in zip(draws.columns, keep) if k]
+        problem = {"num_vars": len(names), "names": names,
+                   "bounds": [[float(x[:, j].min()), float(x[:, j].max())] for j in np.flatnonzero(keep)]}
+        if np.ptp(y) == 0:
+            return pd.DataFrame({"S1": 0.0, "S1_conf": 0.0, "delta": 0.0, "delta_conf": 0.0},
+                                index=pd.Index(names, name="parameter"))
+        res = delta.analyze(problem, x[:, keep], y, num_resamples=50, seed=seed)
+        table = pd.DataFrame({"S1": res["S1"], "S1_conf": res["S1_conf"], "delta": res["delta"],
+                              "delta_conf": res["delta_conf"]}, index=pd.Index(names, name="parameter"))
+        return table.sort_values("S1", ascending=False)
+
     def by_channel(self, output: str = "arrivals") -> pd.DataFrame:
         """The decomposition of the effect on ``output`` (``policy_effect(..., by_channel=True)``):
         one row per channel, then ``interaction`` and ``total``; columns ``effect`` (the mean
@@ -360,9 +400,15 @@ class PolicyEffect:
 
 
 def _check_pairable(side: str, runs: Ensemble, *, n: int, seed: int, days: int, start: dt.date,
-                    overrides: Mapping[str, Any]) -> None:
+                    overrides: Mapping[str, Any], posterior: Any = None) -> None:
     """An ensemble passed in place of a scenario must match the runs it is paired with."""
     problems = []
+    digest = posterior.digest() if posterior is not None else None
+    if runs.posterior_digest != digest:
+        problems.append("its runs drew their parameters from another posterior"
+                        if digest and runs.posterior_digest else
+                        "it was run without the posterior" if digest else
+                        "it drew its parameters from a posterior, and posterior=None here")
     if runs.seed != seed:
         problems.append(f"its seed is {runs.seed}, not seed={seed}")
     if runs.n != n:
@@ -385,7 +431,7 @@ def policy_effect(policy: Any = "pilot_announced", counterfactual: Any = "no_pol
                   n: int = 20, *, seed: int = 0, window: Any = None, days: int | None = None,
                   start: Any = None, outputs: Sequence[str] | None = None, level: float = 0.9,
                   executor: Any = None, progress: bool = True, by_channel: bool = False,
-                  **overrides: Any) -> PolicyEffect:
+                  posterior: Any = None, **overrides: Any) -> PolicyEffect:
     """The effect of ``policy`` against ``counterfactual``, run by run, over a window of dates.
 
     Both scenarios run ``n`` times with the same root ``seed``, so replicate ``i`` of each uses
@@ -410,6 +456,11 @@ def policy_effect(policy: Any = "pilot_announced", counterfactual: Any = "no_pol
             runs again with each channel switched off, with the same seeds; a channel's effect
             is the full policy minus the policy without it, run by run, and the interaction is
             what the channels leave of the total (:meth:`PolicyEffect.by_channel`).
+        posterior: a :class:`channelsim.posterior.Posterior` (or ``"shipped"``): replicate
+            ``i`` of both scenarios draws the same calibrated parameters from it, so the
+            per-run differences (``per_run_q05``/``per_run_q95``) carry what the record leaves
+            unknown as well as chance, and :meth:`PolicyEffect.drivers` says which unknown
+            drives the effect.
         **overrides: registry parameters set on top of both scenarios.
 
     Returns:
@@ -431,12 +482,13 @@ def policy_effect(policy: Any = "pilot_announced", counterfactual: Any = "no_pol
     n = _check_runs(n)
     level = _check_level(level)
     outputs = _check_outputs(outputs)
+    posterior = check_posterior(posterior)
     run_start, run_days, span = _effect_period(policy, counterfactual, overrides, window, days, start)
     sides = {"counterfactual": counterfactual, "policy": policy}
     for side, given in sides.items():
         if isinstance(given, Ensemble):  # checked before anything runs
             _check_pairable(side, given, n=n, seed=seed, days=run_days, start=run_start,
-                            overrides=overrides)
+                            overrides=overrides, posterior=posterior)
     if not isinstance(by_channel, bool):
         raise ParameterError(f"by_channel={by_channel!r} is invalid: expected true or false")
     ran = {side: given for side, given in sides.items() if isinstance(given, Ensemble)}
@@ -451,7 +503,7 @@ def policy_effect(policy: Any = "pilot_announced", counterfactual: Any = "no_pol
             for side, (given, switched) in to_run.items():
                 ran[side] = ensemble(given, n, days=run_days, start=run_start, seed=seed,
                                      executor=pool, progress=progress, keep_daily=True,
-                                     **overrides, **switched)
+                                     posterior=posterior, **overrides, **switched)
     effect = _paired_effect(ran["counterfactual"], ran["policy"], span, outputs, level)
     if by_channel:
         effect.channels = _channel_table(ran, span, outputs, level)

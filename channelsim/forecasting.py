@@ -36,6 +36,7 @@ from . import scenarios
 from .drivers import DatedPath
 from .model import ChannelModel, as_date
 from .params import ParameterError
+from .posterior import check_posterior
 from .scoring import check_period, score
 from .simulation import build_model, check_days
 from .weather import SeasonalWeather
@@ -59,6 +60,8 @@ class Forecast:
     seed: int
     inputs: str
     daily: pd.DataFrame = field(repr=False)
+    #: with a posterior, the parameters each member drew from it from the origin on
+    draws: pd.DataFrame | None = field(default=None, repr=False)
 
     def daily_of(self, member: int) -> pd.DataFrame:
         """The daily results of one member, indexed by date."""
@@ -145,10 +148,12 @@ def _branch(model: ChannelModel, member_seed: np.random.SeedSequence, origin: dt
 
 
 def _members(model: ChannelModel, origin: dt.date, days: int, n: int, seed: int, inputs: str,
-             key: int) -> pd.DataFrame:
+             key: int, draws: pd.DataFrame | None = None) -> pd.DataFrame:
     frames = []
     for member, child in enumerate(np.random.SeedSequence(seed, spawn_key=(key,)).spawn(n)):
         twin = _branch(model, child, origin, inputs)
+        if draws is not None:  # this member's parameters from the origin on
+            twin.params = twin.params.replace(**draws.iloc[member].to_dict())
         twin.run_for(days)
         out = twin.results().loc[pd.Timestamp(origin):].reset_index()
         frames.append(out.assign(replicate=member))
@@ -167,20 +172,33 @@ def _check(days: Any, n: Any, seed: Any, inputs: Any) -> tuple[int, int, int]:
 
 
 def forecast(from_date: Any, days: int, n: int, scenario: Any = None, *, seed: int = 0,
-             inputs: Literal["held", "scenario"] = "held", **overrides: Any) -> Forecast:
+             inputs: Literal["held", "scenario"] = "held", posterior: Any = None,
+             **overrides: Any) -> Forecast:
     """``n`` futures of ``days`` days from ``from_date``, branching from the history's state.
 
     ``scenario`` (default ``history_2018_2025``) is run once with ``seed`` and ``overrides``
     (registry parameters, e.g. ``pilot_enabled=True``) from its start to the day before
     ``from_date``, which must be after its start and no later than the day after its last day.
-    See the module's docstring for ``inputs``."""
+    See the module's docstring for ``inputs``.
+
+    With a ``posterior`` (a :class:`channelsim.posterior.Posterior`, or ``"shipped"``), the
+    history runs at the posterior medians, and each member draws its calibrated parameters
+    from the posterior (:meth:`~channelsim.posterior.Posterior.sample` with ``seed``) from the
+    origin on: the state on the eve is the one the record led to, and the members' spread
+    carries what the record leaves unknown about behaviour as well as chance. ``overrides``
+    win over the medians and the draws."""
     days, n, seed = _check(days, n, seed, inputs)
     scen = scenarios.get(scenario if scenario is not None else DEFAULT_SCENARIO)
     origin = as_date(from_date, "from_date")
-    (_, model), = _trunk(scen, seed, [origin], overrides)
-    daily = _members(model, origin, days, n, seed, inputs, key=0)
+    draws, trunk_params = None, dict(overrides)
+    post = check_posterior(posterior)
+    if post is not None:
+        trunk_params = {**{k: v for k, v in post.medians().items() if k not in overrides}, **overrides}
+        draws = post.sample(n, seed).drop(columns=[k for k in overrides if k in post.parameters])
+    (_, model), = _trunk(scen, seed, [origin], trunk_params)
+    daily = _members(model, origin, days, n, seed, inputs, key=0, draws=draws)
     return Forecast(scenario=scen.name, from_date=origin, days=days, n=n, seed=seed,
-                    inputs=inputs, daily=daily)
+                    inputs=inputs, daily=daily, draws=draws)
 
 
 def backtest(origins: Iterable[Any], horizon_days: int, n: int, scenario: Any = None, *,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -52,6 +52,8 @@ class Ensemble:
         daily: the daily results of every run, tidy: one row per run and day, with columns
             ``replicate``, ``date`` and the result columns (empty if ``keep_daily=False``).
         failures: runs that raised: replicate, seed, error, traceback (usually empty).
+        draws: with a posterior, the parameters each replicate drew from it (one row per
+            replicate); None otherwise.
     """
 
     scenario: str
@@ -65,6 +67,8 @@ class Ensemble:
     failures: pd.DataFrame
     out: os.PathLike | None = None
     _scenario_toml: str | None = field(default=None, repr=False)
+    draws: pd.DataFrame | None = field(default=None, repr=False)
+    posterior_digest: str | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         changed = "".join(f", {k}={v!r}" for k, v in self.overrides.items())
@@ -208,7 +212,7 @@ def ensemble(scenario: Any, n: int, *, days: int | None = None, start: Any = Non
              executor: Any = None, progress: bool = True, out: str | os.PathLike | None = None,
              keep_daily: bool = True, format: Literal["parquet", "csv"] = "parquet",
              crashed: Literal["skip", "retry"] = "skip", allow_version_change: bool = False,
-             allow_large: bool = False, **overrides: Any) -> Ensemble:
+             allow_large: bool = False, posterior: Any = None, **overrides: Any) -> Ensemble:
     """Run ``scenario`` ``n`` times with independent random streams and collect the results.
 
     Args:
@@ -238,6 +242,11 @@ def ensemble(scenario: Any, n: int, *, days: int | None = None, start: Any = Non
             (refused by default: the results of two model versions would be mixed).
         allow_large: go ahead with more than 100,000 runs, or more than 10,000 daily tables
             (refused by default, with the size they would take).
+        posterior: a :class:`channelsim.posterior.Posterior` (or ``"shipped"`` for the one
+            shipped with the package): run ``i`` also draws its calibrated parameters from it
+            (:meth:`~channelsim.posterior.Posterior.sample` with ``seed``), so the spread over
+            runs carries what the record leaves unknown as well as chance. ``overrides`` win
+            over the draws for the parameters they set.
         **overrides: registry parameters set on top of the scenario's (e.g. ``officers_per_day=1200``).
 
     Returns:
@@ -258,10 +267,14 @@ def ensemble(scenario: Any, n: int, *, days: int | None = None, start: Any = Non
     seed = check_seed(seed)
     setting = resolve_setting(scenario, days, start)
     overrides = check_points([overrides], setting)[0]  # typed by the registry: 1200 -> 1200.0
+    draws, digest = posterior_draws(posterior, n, seed, overrides)
     identity = {"kind": "ensemble", "scenario": setting.scenario_name,
                 "scenario_toml": setting.scenario_toml, "days": setting.days,
                 "start": setting.start.isoformat(), "seed": seed, "overrides": overrides}
+    if digest is not None:
+        identity["posterior"] = digest
     runs = run_experiment([overrides], setting=setting, replicates=n, seed=seed, identity=identity,
+                          per_replicate=None if draws is None else draws.to_dict("records"),
                           executor=executor, progress=progress, out=out, format=format,
                           keep_daily=keep_daily, desc=f"ensemble {setting.scenario_name}",
                           crashed=crashed, allow_version_change=allow_version_change,
@@ -276,7 +289,21 @@ def ensemble(scenario: Any, n: int, *, days: int | None = None, start: Any = Non
     failures = runs.failures.drop(columns=["point", *params], errors="ignore")
     return Ensemble(scenario=setting.scenario_name, n=n, days=setting.days, start=setting.start,
                     seed=seed, overrides=dict(overrides), summary=summary,
-                    daily=daily, failures=failures, out=out, _scenario_toml=setting.scenario_toml)
+                    daily=daily, failures=failures, out=out, _scenario_toml=setting.scenario_toml,
+                    draws=draws, posterior_digest=digest)
+
+
+def posterior_draws(posterior: Any, n: int, seed: int,
+                    overrides: Mapping[str, Any]) -> tuple[pd.DataFrame | None, str | None]:
+    """Each of ``n`` replicates' parameters drawn from ``posterior`` with ``seed`` (without the
+    parameters ``overrides`` set), indexed by replicate, and the posterior's digest."""
+    from ..posterior import check_posterior
+
+    post = check_posterior(posterior)
+    if post is None:
+        return None, None
+    draws = post.sample(n, seed).drop(columns=[k for k in overrides if k in post.parameters])
+    return draws.rename_axis("replicate"), post.digest()
 
 
 def _check_outputs(outputs: Sequence[str] | str, table: pd.DataFrame, what: str) -> list[str]:

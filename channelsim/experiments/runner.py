@@ -103,7 +103,8 @@ def run_experiment(points: Sequence[Mapping[str, Any]], *, setting: ExperimentSe
                    format: Literal["parquet", "csv"] = "parquet", keep_daily: bool = False,
                    desc: str = "runs", crashed: Literal["skip", "retry"] = "skip",
                    allow_version_change: bool = False, allow_large: bool = False,
-                   work: Work = run_task_capturing_errors) -> ExperimentRuns:
+                   work: Work = run_task_capturing_errors,
+                   per_replicate: Sequence[Mapping[str, Any]] | None = None) -> ExperimentRuns:
     """Run every point ``replicates`` times and collect the totals of each run.
 
     Run ``(point, replicate)`` gets :func:`run_seed(seed, replicate) <run_seed>` with common
@@ -115,9 +116,14 @@ def run_experiment(points: Sequence[Mapping[str, Any]], *, setting: ExperimentSe
     process in an earlier attempt (recorded with its exit code), unless ``crashed="retry"``.
     If every run fails, :class:`ExperimentFailed` carries the first one's traceback; if some
     do, a :class:`RunFailureWarning` gives the count and the others are kept.
+
+    ``per_replicate`` (one mapping of registry parameters per replicate, e.g. draws from a
+    posterior) is set on top of every point's parameters in that replicate, so that replicate
+    ``r`` of every point shares its parameter draw as well as its random stream.
     """
     crashed = _check_choice(crashed, "crashed", CRASHED)
     checked = check_points(points, setting)
+    extra = _check_per_replicate(per_replicate, replicates, setting)
     total = len(checked) * replicates
     check_size(total, days=setting.days, keep_daily=keep_daily, out=out, allow_large=allow_large)
     store = None
@@ -127,7 +133,8 @@ def run_experiment(points: Sequence[Mapping[str, Any]], *, setting: ExperimentSe
     try:
         return _run(checked, store, setting=setting, replicates=replicates, seed=seed,
                     common_random_numbers=common_random_numbers, executor=executor,
-                    progress=progress, keep_daily=keep_daily, desc=desc, crashed=crashed, work=work)
+                    progress=progress, keep_daily=keep_daily, desc=desc, crashed=crashed, work=work,
+                    per_replicate=extra)
     finally:
         if store is not None:
             store.close()
@@ -135,7 +142,8 @@ def run_experiment(points: Sequence[Mapping[str, Any]], *, setting: ExperimentSe
 
 def _run(checked: list[dict[str, Any]], store: RunStore | None, *, setting: ExperimentSetting,
          replicates: int, seed: int, common_random_numbers: bool, executor: Any, progress: bool,
-         keep_daily: bool, desc: str, crashed: str, work: Work) -> ExperimentRuns:
+         keep_daily: bool, desc: str, crashed: str, work: Work,
+         per_replicate: list[dict[str, Any]] | None = None) -> ExperimentRuns:
     total = len(checked) * replicates
 
     def wanted(key: tuple[int, int]) -> bool:
@@ -147,7 +155,8 @@ def _run(checked: list[dict[str, Any]], store: RunStore | None, *, setting: Expe
     def task(i: int, r: int) -> RunTask:
         return RunTask(point=i, replicate=r,
                        seed=run_seed(seed, r) if common_random_numbers else run_seed(seed, r, i),
-                       params=checked[i], days=setting.days, start=setting.start,
+                       params={**checked[i], **per_replicate[r]} if per_replicate else checked[i],
+                       days=setting.days, start=setting.start,
                        scenario_toml=setting.scenario_toml, keep_daily=keep_daily)
 
     def todo() -> Iterator[RunTask]:  # lazily: a million runs start at once
@@ -189,6 +198,18 @@ def _run(checked: list[dict[str, Any]], store: RunStore | None, *, setting: Expe
                 daily[key] = store.daily(*key)
     failed = _report(pd.DataFrame(failures), summary, total, store, checked)
     return ExperimentRuns(summary=summary, failures=failed, daily=daily, store=store)
+
+
+def _check_per_replicate(per_replicate: Sequence[Mapping[str, Any]] | None, replicates: int,
+                         setting: ExperimentSetting) -> list[dict[str, Any]] | None:
+    """One mapping of parameters per replicate, each checked by the registry like a point."""
+    if per_replicate is None:
+        return None
+    rows = list(per_replicate)
+    if len(rows) != replicates:
+        raise ParameterError(f"per_replicate has {len(rows)} parameter sets for {replicates} "
+                             "replicates: expected one per replicate")
+    return check_points(rows, setting)
 
 
 def _resumed(store: RunStore | None, keep_daily: bool, crashed: str,
