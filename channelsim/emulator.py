@@ -153,16 +153,17 @@ def log_likelihood(emulator: Emulator, unit: np.ndarray, observed: np.ndarray,
 
 
 def sample(emulator: Emulator, observed: np.ndarray, discrepancy: np.ndarray, d: int, *,
-           draws: int = 4000, walkers: int | None = None, burn: int = 500, seed: int = 0,
-           progress: bool = False) -> tuple[np.ndarray, float]:
+           draws: int = 4000, walkers: int | None = None, burn: int = 500, thin: int = 10,
+           seed: int = 0, progress: bool = False) -> tuple[np.ndarray, float]:
     """Posterior draws on the unit cube (``draws`` x ``d``) and the sampler's mean acceptance
-    rate. Walkers start spread over the prior; the first ``burn`` steps are dropped."""
+    rate. Walkers start spread over the prior; the first ``burn`` steps are dropped, then every
+    ``thin``-th step of each walker is kept (successive steps of a walker are correlated)."""
     import emcee
 
     walkers = walkers or max(4 * d, 24)
     rng = np.random.default_rng(seed)
     start = rng.random((walkers, d))
-    steps = burn + int(np.ceil(draws / walkers))
+    steps = burn + thin * int(np.ceil(draws / walkers))
     sampler = emcee.EnsembleSampler(
         walkers, d, lambda u: log_likelihood(emulator, u, observed, discrepancy), vectorize=True)
     sampler.random_state = np.random.RandomState(int(rng.integers(2**31))).get_state()
@@ -170,5 +171,5 @@ def sample(emulator: Emulator, observed: np.ndarray, discrepancy: np.ndarray, d:
 
     with threadpool_limits(1):
         sampler.run_mcmc(start, steps, progress=progress)
-    chain = sampler.get_chain(discard=burn, flat=True)
+    chain = sampler.get_chain(discard=burn, thin=thin, flat=True)
     return chain[-draws:], float(np.mean(sampler.acceptance_fraction))

@@ -55,7 +55,7 @@ from .params import ParameterError, Params, spec
 __all__ = ["Prior", "DEFAULT_PRIORS", "CalibrationDatabaseError", "calibration_scenario",
            "check_priors", "Design", "run_design", "statistics_work", "Posterior", "shipped",
            "check_posterior", "fit_emulator", "calibrate_posterior", "simulation_based_calibration",
-           "sbc_uniformity"]
+           "sbc_uniformity", "PredictiveCheck", "predictive_check"]
 
 
 class CalibrationDatabaseError(ValueError):
@@ -407,7 +407,8 @@ class Posterior:
     def summary(self) -> pd.DataFrame:
         """One row per parameter: unit, prior range, posterior median and 90% interval, and how
         much the record narrowed it (``narrowing``: 1 - posterior sd / prior sd; near 0 means
-        the record leaves the parameter at its prior)."""
+        the record leaves the parameter at its prior), read as ``identified`` ("yes" from 0.5,
+        "partly" from 0.2, else "no")."""
         rows = []
         for p in self.priors:
             x = self.draws[p.name]
@@ -416,7 +417,8 @@ class Posterior:
                          "q05": x.quantile(0.05), "q95": x.quantile(0.95),
                          "narrowing": 1 - x.std() / p.sd})
         out = pd.DataFrame(rows).set_index("parameter")
-        out["identified"] = out["narrowing"] >= 0.3
+        out["identified"] = np.where(out["narrowing"] >= 0.5, "yes",
+                                     np.where(out["narrowing"] >= 0.2, "partly", "no"))
         return out
 
     def medians(self) -> dict[str, float]:
@@ -624,9 +626,9 @@ def simulation_based_calibration(emulator: Any, database: str | Path, priors: An
     rows = []
     for k, point in enumerate(synth.unit.index):
         obs = synth.stats.loc[point].to_numpy(float)
-        unit, _ = sample(emulator, obs, np.zeros(len(obs)), len(priors), draws=ranks_of * 20,
+        unit, _ = sample(emulator, obs, np.zeros(len(obs)), len(priors), draws=ranks_of * 4,
                          burn=300, seed=seed + 1 + k)
-        thinned = unit[:: 20][:ranks_of]
+        thinned = unit[:: 4][:ranks_of]
         for j, p in enumerate(priors):
             rows.append({"dataset": int(point), "parameter": p.name,
                          "true": float(synth.params.loc[point, p.name]),
@@ -648,3 +650,87 @@ def sbc_uniformity(ranks: pd.DataFrame, bins: int = 4) -> pd.DataFrame:
         rows.append({"parameter": name, "datasets": len(grp), "chi2": chi2.statistic,
                      "p_value": chi2.pvalue, "counts": "/".join(map(str, counts))})
     return pd.DataFrame(rows).set_index("parameter")
+
+
+# -------------------------------------------------------------------- posterior predictive check
+@dataclass
+class PredictiveCheck:
+    """The history run with parameters drawn from a posterior, against the record.
+
+    ``weekly``: people a week, the record beside the runs' median and central 90% band, and
+    whether the record lies inside (complete weeks of 2018 to July 2025); ``coverage``: the
+    share of weeks inside (0.9 if the bands are honest); ``yearly``: per year, the record's
+    arrivals, people per boat and deaths beside the runs' median and 90% range."""
+
+    weekly: pd.DataFrame
+    coverage: float
+    yearly: pd.DataFrame
+    runs: int
+
+    def plot(self, ax: Any = None):
+        """The weekly band and the record; returns the matplotlib Figure."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(11, 4), layout="constrained")
+        else:
+            fig = ax.figure
+        w = self.weekly
+        ax.fill_between(w.index, w["q05"], w["q95"], color="#1f77b4", alpha=0.25, lw=0,
+                        label=f"90% of {self.runs} runs (parameters from the posterior)")
+        ax.plot(w.index, w["median"], color="#1f77b4", lw=1, label="median run")
+        ax.plot(w.index, w["record"], color="black", lw=0.8, label="Home Office record")
+        ax.set_ylabel("people a week")
+        ax.set_title(f"Posterior predictive check: {self.coverage:.0%} of weeks inside the 90% band")
+        ax.legend(loc="upper left", frameon=False, fontsize=9)
+        return fig
+
+
+def _deaths_by_year() -> dict[int, float]:
+    return {**summaries._DEATHS, 2025: summaries._DEATHS_2025[2]}
+
+
+def predictive_check(posterior: Any = "shipped", n: int = 30, *, seed: int = 0,
+                     executor: Any = None, progress: bool = True,
+                     days: int | None = None) -> PredictiveCheck:
+    """Run the history (``history_2018_2025``; its first ``days`` days if given) ``n`` times,
+    each run with its parameters drawn from ``posterior``, and set the weekly arrivals and the
+    yearly figures beside the record."""
+    from .experiments import ensemble
+    from .results import aggregate
+
+    ens = ensemble("history_2018_2025", n, seed=seed, executor=executor, progress=progress,
+                   days=days, posterior=check_posterior(posterior) or shipped())
+    bands = ens.bands("arrivals", "week", quantiles=(0.05, 0.5, 0.95))
+    rec = aggregate(data_record().rename(columns={"people": "arrivals"}), "week")["arrivals"]
+    weekly = pd.DataFrame({"record": rec.reindex(bands.index), "median": bands["q0.5"],
+                           "q05": bands["q0.05"], "q95": bands["q0.95"]}).dropna()
+    weekly["inside"] = weekly["record"].between(weekly["q05"], weekly["q95"])
+    return PredictiveCheck(weekly=weekly, coverage=float(weekly["inside"].mean()),
+                           yearly=_yearly_check(ens), runs=len(ens.summary))
+
+
+def data_record() -> pd.DataFrame:
+    """The Home Office daily record (people and boats a day)."""
+    from . import data
+
+    return data.record()
+
+
+def _yearly_check(ens: Any) -> pd.DataFrame:
+    daily = ens.daily.assign(year=pd.DatetimeIndex(ens.daily["date"]).year)
+    per = daily.groupby(["replicate", "year"])[["arrivals", "boats", "deaths"]].sum()
+    per["people_per_boat"] = per["arrivals"] / per["boats"].replace(0, np.nan)
+    rec = data_record()
+    rec_year = rec.groupby(rec.index.year).sum()
+    deaths = _deaths_by_year()
+    rows = []
+    for year, grp in per.groupby(level="year"):
+        row = {"year": year, "arrivals_record": rec_year.loc[year, "people"],
+               "people_per_boat_record": rec_year.loc[year, "people"] / rec_year.loc[year, "boats"],
+               "deaths_record": deaths.get(year, np.nan)}
+        for col in ("arrivals", "people_per_boat", "deaths"):
+            q = grp[col].quantile([0.05, 0.5, 0.95])
+            row.update({f"{col}_median": q[0.5], f"{col}_q05": q[0.05], f"{col}_q95": q[0.95]})
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("year")

@@ -241,3 +241,16 @@ def test_a_forecast_with_a_single_valued_posterior_is_the_forecast_with_that_val
     assert (a.draws["crossing_propensity"] == -1.5).all()
     with pytest.raises(ParameterError, match="posterior='best'"):
         cs.forecast("2019-03-01", 20, 2, posterior="best")
+
+
+def test_the_predictive_check_sets_weekly_bands_beside_the_record(wide):
+    check = P.predictive_check(wide, n=3, seed=1, executor="inprocess", progress=False, days=400)
+    w = check.weekly
+    assert w.index.min() >= pd.Timestamp("2018-01-01") and w.index.max() <= pd.Timestamp("2019-02-04")
+    assert (w["q05"] <= w["median"]).all() and (w["median"] <= w["q95"]).all()
+    assert check.coverage == pytest.approx(w["inside"].mean())
+    rec = data.record().people
+    first = w.index[0]
+    assert w.loc[first, "record"] == rec[first - pd.Timedelta(days=6):first].sum()
+    assert check.yearly.loc[2018, "arrivals_record"] == rec["2018"].sum()
+    assert len(check.plot().axes) == 1
