@@ -550,12 +550,13 @@ _ADAPTERS: dict[str, TypeAdapter] = {s.name: TypeAdapter(_annotation(s), config=
                                      for s in REGISTRY}
 
 
-def _message(s: ParamSpec, error: Mapping[str, Any], given: Any) -> str:
-    """A pydantic error on parameter ``s`` as the registry's message: the parameter, the value
-    as the user gave it, and what was expected."""
+def _message(s: ParamSpec, error: Mapping[str, Any], given: Any, name: str | None = None) -> str:
+    """A pydantic error on parameter ``s`` as the registry's message: the parameter (or
+    ``name``, e.g. a policy's setting that shares the parameter's bounds), the value as the user
+    gave it, and what was expected."""
     kind = error["type"]
     given = _python_scalar(given)  # np.float64(3.5) reads as 3.5
-    head = f"{s.name}={given!r}"
+    head = f"{name or s.name}={given!r}"
     if kind in ("greater_than_equal", "less_than_equal"):
         return f"{head} is out of range: expected {s.expected()}"
     is_float = isinstance(given, float)
