@@ -147,12 +147,11 @@ def _check_outputs(outputs: Any) -> tuple[str, ...]:
 def _scenario_params(runs: Ensemble | Any, overrides: Mapping[str, Any]) -> Params:
     """The parameters a scenario (or an ensemble already run) uses, with ``overrides``."""
     if isinstance(runs, Ensemble):
-        scen = runs.scenario_definition
+        scen = scenarios.get(runs.scenario_definition)  # None: the defaults
         overrides = runs.overrides
     else:
-        scen = scenarios.get(runs) if runs is not None else None
-    base = scen.make_params() if scen is not None else Params()
-    return base.replace(**overrides)
+        scen = scenarios.get(runs)
+    return scen.make_params().replace(**overrides)
 
 
 def _pilot_period(runs: Ensemble | Any, params: Params) -> tuple[dt.date | None, dt.date | None] | None:
@@ -160,10 +159,8 @@ def _pilot_period(runs: Ensemble | Any, params: Params) -> tuple[dt.date | None,
     are the truth), or None if they run no pilot."""
     from .policies import OneInOneOut
 
-    scen = runs.scenario_definition if isinstance(runs, Ensemble) else (
-        scenarios.get(runs) if runs is not None else None)
-    policies = scen.make_policies(params) if scen is not None else scenarios.default_policies(params)
-    pilots = [p for p in policies if isinstance(p, OneInOneOut)]
+    scen = scenarios.get(runs.scenario_definition if isinstance(runs, Ensemble) else runs)
+    pilots = [p for p in scen.make_policies(params) if isinstance(p, OneInOneOut)]
     return (pilots[0].start, pilots[0].end) if pilots else None
 
 

@@ -129,8 +129,11 @@ class Policy(BaseModel):
             return ParameterError(f"{cls.kind}: unknown setting {name!r}: expected "
                                   + ", ".join(sorted(cls.model_fields)))
         param = registry_parameter(cls, name)
-        message = _message(spec(param) if param else _DATE, first,
-                           given.get(name, first.get("input")), name=f"{cls.kind}.{name}")
+        value = given.get(name, first.get("input"))
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            value = value.isoformat()  # as a file spells it, not datetime.date(1, 1, 1)
+        message = _message(spec(param) if param else _DATE, first, value,
+                           name=f"{cls.kind}.{name}")
         if param and param != name:
             message += f" (as the registry's {param})"
         return ParameterError(message)
@@ -139,11 +142,17 @@ class Policy(BaseModel):
         """Called once by the model that runs this policy (a fresh state per model); settings
         left to the registry take the model's values."""
         self.model = model
+        self.take_registry_values(model.params)
+
+    def take_registry_values(self, params: Params) -> "Policy":
+        """Settings left to the registry (unset, with a default of None) take their values in
+        ``params``; given settings are kept. Returns the policy."""
         given = self._given()
         for name, field in type(self).model_fields.items():
             param = registry_parameter(type(self), name)
             if param and field.default is None and name not in given:
-                object.__setattr__(self, name, getattr(model.params, param))
+                object.__setattr__(self, name, getattr(params, param))
+        return self
 
     def _given(self) -> set[str]:
         """The settings given (on construction or since), as opposed to left to defaults."""

@@ -45,7 +45,7 @@ class RecordingPilot(OneInOneOut):
 
 
 def run_pilot(days=200, seed=3, start="2025-01-06", params=None, **settings):
-    p = Params(pilot_start=PILOT_START, pilot_end=PILOT_END, **(params or {}))
+    p = Params(**(params or {}))
     settings = {"first_removal_days": 0, "selection_share": 1.0, "seats_per_week": 5000,
                 **settings}
     pilot = RecordingPilot(start=PILOT_START, end=PILOT_END, **settings)
@@ -285,10 +285,13 @@ def test_beliefs_move_with_what_people_observe():
 def test_a_larger_weekly_cap_does_not_raise_attempts():
     """Deterrence emerges from beliefs: more returns never bring more attempts (ensemble of seeds)."""
     def attempts(cap, places, seed):
-        p = Params(pilot_enabled=True, pilot_start=PILOT_START, pilot_end=PILOT_END,
-                   weekly_return_cap=cap, removal_seats_per_week=cap, first_removal_days=0,
-                   pilot_selection_share=1.0, detention_places=places)
-        daily = channelsim.simulate(days=180, start="2025-01-06", seed=seed, **p.changed())
+        scen = channelsim.scenarios.Scenario(
+            name="pilot", start=dt.date(2025, 1, 6), days=180,
+            params=dict(weekly_return_cap=cap, removal_seats_per_week=cap, first_removal_days=0,
+                        pilot_selection_share=1.0, detention_places=places),
+            policies=[{"type": "one_in_one_out", "start": PILOT_START, "end": PILOT_END,
+                       "route_opens": dt.date(2025, 8, 7)}])
+        daily = channelsim.simulate(scen, seed=seed)
         return daily.loc[str(PILOT_START): str(PILOT_END), "attempts"].sum()
 
     seeds = range(4)
