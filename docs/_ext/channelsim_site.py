@@ -200,7 +200,8 @@ def result_columns_md() -> str:
 
 
 _AGGREGATION = {"flow": "summed", "level": "averaged (a state at the end of a day)",
-                "ratio": "recomputed from the summed flows", "flag": "counted (days it holds)"}
+                "ratio": "recomputed from the summed flows", "flag": "counted (days it holds)",
+                "max": "the largest of the days"}
 
 
 def result_kinds_md() -> str:
