@@ -190,12 +190,14 @@ class Policy(BaseModel):
 
     def describe(self) -> str:
         """One line: the policy's kind, period and settings, e.g.
-        ``"beach_patrols (2024-01-01 to ...: officers_per_day=800.0)"``."""
+        ``"beach_patrols (2024-01-01 to ...: officers_per_day=800.0)"``; settings still left to
+        the registry (before the policy is attached) are summed up as such."""
         period = f"{self.start or '...'} to {self.end or '...'}"
-        shown = {k: "(registry)" if v is None and registry_parameter(type(self), k) else v
-                 for k, v in self.settings().items() if k not in ("start", "end")}
-        settings = ", ".join(f"{k}={v}" for k, v in shown.items() if v is not None)
-        return f"{self.kind} ({period}{': ' + settings if settings else ''})"
+        shown = {k: v for k, v in self.settings().items() if k not in ("start", "end")}
+        parts = [f"{k}={v}" for k, v in shown.items() if v is not None]
+        if any(v is None and registry_parameter(type(self), k) for k, v in shown.items()):
+            parts.append("the others at their registry values")
+        return f"{self.kind} ({period}{': ' + ', '.join(parts) if parts else ''})"
 
 
 # ----------------------------------------------------------------------------- the legal route
