@@ -32,7 +32,7 @@ was expected::
     >>> MaritimeDoctrine(rate=1.5)
     Traceback (most recent call last):
     ...
-    channelsim.checks.ParameterError: maritime_doctrine.rate=1.5 is out of range: expected a number between 0 and 1 (share)
+    channelsim.checks.ParameterError: maritime_doctrine.rate=1.5 is out of range: expected a number between 0 and 1 (share) (as the registry's sea_interception_rate)
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from typing import Annotated, Any, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from .checks import FIRST_DATE, LAST_DATE, CalendarDate
+from .checks import CalendarDate
 from .params import ParameterError, Params, ParamSpec, _message, _python_scalar, spec
 
 __all__ = [
@@ -55,8 +55,8 @@ __all__ = [
 
 #: Number and whole-number settings: numpy scalars are taken like the Python values they hold;
 #: anything else is checked strictly (a bool or a string is not a number, 3.0 is not a whole number).
-Number = Annotated[float, BeforeValidator(_python_scalar), Field(allow_inf_nan=False)]
-Whole = Annotated[int, BeforeValidator(_python_scalar)]
+_Number = Annotated[float, BeforeValidator(_python_scalar), Field(allow_inf_nan=False)]
+_Whole = Annotated[int, BeforeValidator(_python_scalar)]
 
 
 def _from(param: str, default: Any = None, **constraints: Any) -> Any:
@@ -242,16 +242,16 @@ class OneInOneOut(Policy):
         None, description="First day people in France can express interest in the legal route "
         "(None: the day the pilot starts; the platform opened on 2025-08-07)",
         json_schema_extra={"source": "fact:legal_route_eoi_platform_opened"})
-    weekly_return_cap: Whole | None = _from("weekly_return_cap", ge=0, le=5000)
-    selection_share: Number | None = _from("pilot_selection_share", ge=0, le=1)
-    detention_places: Whole | None = _from("detention_places", ge=0, le=10000)
-    referral_days: Whole | None = _from("referral_days", ge=0, le=14)
-    answer_days: Whole | None = _from("answer_days", ge=0, le=14)
-    first_removal_days: Whole | None = _from("first_removal_days", ge=0, le=365)
-    seats_per_week: Whole | None = _from("removal_seats_per_week", ge=0, le=5000)
-    admissions_per_return: Number | None = _from("admissions_per_return", ge=0, le=10)
-    parity_lag_days: Whole | None = _from("parity_lag_days", ge=1, le=180)
-    parity_lead: Whole | None = _from("parity_lead", ge=0, le=5000)
+    weekly_return_cap: _Whole | None = _from("weekly_return_cap", ge=0, le=5000)
+    selection_share: _Number | None = _from("pilot_selection_share", ge=0, le=1)
+    detention_places: _Whole | None = _from("detention_places", ge=0, le=10000)
+    referral_days: _Whole | None = _from("referral_days", ge=0, le=14)
+    answer_days: _Whole | None = _from("answer_days", ge=0, le=14)
+    first_removal_days: _Whole | None = _from("first_removal_days", ge=0, le=365)
+    seats_per_week: _Whole | None = _from("removal_seats_per_week", ge=0, le=5000)
+    admissions_per_return: _Number | None = _from("admissions_per_return", ge=0, le=10)
+    parity_lag_days: _Whole | None = _from("parity_lag_days", ge=1, le=180)
+    parity_lead: _Whole | None = _from("parity_lead", ge=0, le=5000)
     detention_rule: Literal["random", "returnees_first"] | None = _from("detention_rule")
 
     kind: ClassVar[str] = "one_in_one_out"
@@ -358,7 +358,7 @@ class SafeRoutes(Policy):
     """Admissions through safe routes not tied to returns: ``per_week`` people a week from the
     legal-route queue (which this policy keeps open)."""
 
-    per_week: Number = _from("extra_safe_route_per_week", 0.0, ge=0, le=5000)
+    per_week: _Number = _from("extra_safe_route_per_week", 0.0, ge=0, le=5000)
 
     kind: ClassVar[str] = "safe_routes"
 
@@ -381,7 +381,7 @@ class SafeRoutes(Policy):
 class BeachPatrols(Policy):
     """French officers on the beaches each day while in force."""
 
-    officers_per_day: Number = _from("officers_per_day", 800.0, ge=0, le=5000)
+    officers_per_day: _Number = _from("officers_per_day", 800.0, ge=0, le=5000)
 
     kind: ClassVar[str] = "beach_patrols"
 
@@ -399,8 +399,8 @@ class MaritimeDoctrine(Policy):
     waiting in the water for a taxi boat, dies with chance ``death_risk``."""
 
     target: Literal["taxi", "loaded", "both"] = _from("sea_interception_target", "taxi")
-    rate: Number = _from("sea_interception_rate", 0.3, ge=0, le=1)
-    death_risk: Number = _from("interception_death_risk", 0.004, ge=0, le=0.2)
+    rate: _Number = _from("sea_interception_rate", 0.3, ge=0, le=1)
+    death_risk: _Number = _from("interception_death_risk", 0.004, ge=0, le=0.2)
 
     kind: ClassVar[str] = "maritime_doctrine"
     #: The day of the first interception at sea (``first_taxi_boat_interception_at_sea``).
@@ -416,7 +416,7 @@ class MaritimeDoctrine(Policy):
 class WorkingCrackdown(Policy):
     """The crackdown on illegal working in the UK lowers its pull by ``pull_reduction``."""
 
-    pull_reduction: Number = _from("working_crackdown", 0.2, ge=0, le=1)
+    pull_reduction: _Number = _from("working_crackdown", 0.2, ge=0, le=1)
 
     kind: ClassVar[str] = "working_crackdown"
 
@@ -429,7 +429,7 @@ class GangDisruption(Policy):
     each boat sent to the gangs is seized with chance ``supply_cut`` (on top of any standing
     ``gang_disruption``); the price of a place rises as boats grow scarce."""
 
-    supply_cut: Number = _from("gang_disruption", 0.3, ge=0, le=1)
+    supply_cut: _Number = _from("gang_disruption", 0.3, ge=0, le=1)
 
     kind: ClassVar[str] = "gang_disruption"
 
@@ -440,7 +440,7 @@ class GangDisruption(Policy):
 class BorderForceFleet(Policy):
     """Border Force vessels on task each day while in force."""
 
-    vessels: Whole = _from("bf_vessels", 4, ge=0, le=50)
+    vessels: _Whole = _from("bf_vessels", 4, ge=0, le=50)
 
     kind: ClassVar[str] = "border_force_fleet"
 
