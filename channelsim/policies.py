@@ -85,8 +85,7 @@ class Policy(BaseModel):
     settings: it is not validated, not compared and not written by :meth:`to_dict`.
     """
 
-    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True,
-                              frozen=False, revalidate_instances="never")
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
 
     start: CalendarDate | None = None
     end: CalendarDate | None = None
