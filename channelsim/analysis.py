@@ -148,12 +148,11 @@ def _check_outputs(outputs: Any) -> tuple[str, ...]:
 def _scenario_params(runs: Ensemble | Any, overrides: Mapping[str, Any]) -> Params:
     """The parameters a scenario (or an ensemble already run) uses, with ``overrides``."""
     if isinstance(runs, Ensemble):
-        scen = runs.scenario_definition
+        scen = scenarios.get(runs.scenario_definition)  # None: the defaults
         overrides = runs.overrides
     else:
-        scen = scenarios.get(runs) if runs is not None else None
-    base = scen.make_params() if scen is not None else Params()
-    return base.replace(**overrides)
+        scen = scenarios.get(runs)
+    return scen.make_params().replace(**overrides)
 
 
 def _pilot_period(runs: Ensemble | Any, params: Params) -> tuple[dt.date | None, dt.date | None] | None:
@@ -161,10 +160,8 @@ def _pilot_period(runs: Ensemble | Any, params: Params) -> tuple[dt.date | None,
     are the truth), or None if they run no pilot."""
     from .policies import OneInOneOut
 
-    scen = runs.scenario_definition if isinstance(runs, Ensemble) else (
-        scenarios.get(runs) if runs is not None else None)
-    policies = scen.make_policies(params) if scen is not None else scenarios.default_policies(params)
-    pilots = [p for p in policies if isinstance(p, OneInOneOut)]
+    scen = scenarios.get(runs.scenario_definition if isinstance(runs, Ensemble) else runs)
+    pilots = [p for p in scen.make_policies(params) if isinstance(p, OneInOneOut)]
     return (pilots[0].start, pilots[0].end) if pilots else None
 
 
@@ -671,17 +668,9 @@ def effect_drivers(parameters: Mapping[str, tuple[float, float]] | None = None, 
         ``window``, the scenarios' labels and ``reference``: the same effect at the parameters'
         default values.
     """
-    for side, scen in (("policy", policy), ("counterfactual", counterfactual)):
-        if isinstance(scen, Ensemble):
-            raise ParameterError(f"{side}={scen!r} is invalid for effect_drivers: expected a scenario "
-                                 "(each setting runs it afresh), not an ensemble")
     n = _check_runs(n)
     (output,) = _check_outputs(output)
-    base = _scenario_params(policy, overrides)
-    _scenario_params(counterfactual, overrides)
-    ranges = _check_ranges(DRIVER_RANGES if parameters is None else parameters, base, overrides)
-    columns = ["counterfactual_mean", "policy_mean", "difference", "low", "high",
-               "relative_change", "relative_low", "relative_high", "runs"]
+    base, ranges = _driver_settings(policy, counterfactual, parameters, overrides)
     settings = [(None, None, None)] + [(name, label, value) for name, pair in ranges.items()
                                        for label, value in zip(("low", "high"), pair)]
     from tqdm.auto import tqdm
@@ -695,21 +684,50 @@ def effect_drivers(parameters: Mapping[str, tuple[float, float]] | None = None, 
             effect = policy_effect(policy, counterfactual, n, seed=seed, window=window, days=days,
                                    start=start, outputs=[output], level=level, executor=pool,
                                    progress=False, **changed)
-            row = effect.table.loc[output, columns].to_dict()
-            row["runs"] = int(row["runs"])
             if name is None:
                 reference = effect
                 continue
             rows.append({"parameter": name, "setting": label, "value": value,
-                         "default": getattr(base, name), "unit": spec(name).unit, **row})
-    table = pd.DataFrame(rows)
-    swing = table.groupby("parameter", sort=False)["difference"].agg(lambda d: d.max() - d.min())
-    ordered = swing.sort_values(ascending=False, kind="stable").index
-    table = pd.concat([table[table["parameter"] == name] for name in ordered], ignore_index=True)
+                         "default": getattr(base, name), "unit": spec(name).unit,
+                         **_driver_row(effect, output)})
+    table = _by_swing(pd.DataFrame(rows))
     table.attrs.update(output=output, level=level, window=reference.window,
-                       reference=reference.table.loc[output, columns].to_dict(),
+                       reference=_driver_row(reference, output),
                        policy=reference.policy, counterfactual=reference.counterfactual)
     return table
+
+
+#: The columns of :func:`effect_drivers`' effect on its output, per setting.
+_DRIVER_COLUMNS = ["counterfactual_mean", "policy_mean", "difference", "low", "high",
+                   "relative_change", "relative_low", "relative_high", "runs"]
+
+
+def _driver_settings(policy: Any, counterfactual: Any, parameters: Any,
+                     overrides: Mapping[str, Any]) -> tuple[Params, dict[str, tuple[Any, Any]]]:
+    """The policy scenario's parameters and the checked ``{name: (low, high)}`` of
+    :func:`effect_drivers`; both scenarios must be scenarios (each setting runs them afresh)."""
+    for side, scen in (("policy", policy), ("counterfactual", counterfactual)):
+        if isinstance(scen, Ensemble):
+            raise ParameterError(f"{side}={scen!r} is invalid for effect_drivers: expected a scenario "
+                                 "(each setting runs it afresh), not an ensemble")
+    base = _scenario_params(policy, overrides)
+    _scenario_params(counterfactual, overrides)
+    return base, _check_ranges(DRIVER_RANGES if parameters is None else parameters, base, overrides)
+
+
+def _driver_row(effect: PolicyEffect, output: str) -> dict[str, Any]:
+    """One setting's effect on ``output``, as :func:`effect_drivers` reports it."""
+    row = effect.table.loc[output, _DRIVER_COLUMNS].to_dict()
+    row["runs"] = int(row["runs"])
+    return row
+
+
+def _by_swing(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of each parameter together, parameters ordered by how far the effect moves
+    between their settings (largest first; ties keep their order)."""
+    swing = table.groupby("parameter", sort=False)["difference"].agg(lambda d: d.max() - d.min())
+    ordered = swing.sort_values(ascending=False, kind="stable").index
+    return pd.concat([table[table["parameter"] == name] for name in ordered], ignore_index=True)
 
 
 def plot_drivers(table: pd.DataFrame, relative: bool = False, ax: Axes | None = None) -> Figure:

@@ -187,64 +187,67 @@ def _check_targets(rows: list[tuple[int, dict[str, Any]]], name: str, unit: str)
     out, seen = [], {}
     for number, row in rows:
         where = f"{name}, {unit} {number}"
-
-        def fail(column: str, expected: str) -> TargetsError:
-            return TargetsError(f"{where}, column {column}: {row.get(column)!r} is invalid: "
-                                f"expected {expected}")
-
         target = str(row.get("target", "")).strip()
         if not target:
-            raise fail("target", "a name")
+            raise _invalid(where, row, "target", "a name")
         if target in seen:
             raise TargetsError(f"{where}: target {target!r} repeats {unit} {seen[target]}: "
                                "expected each target once")
         seen[target] = number
-        output = str(row.get("output", "")).strip()
-        if output not in OUTPUTS:
-            raise fail("output", "one of " + ", ".join(OUTPUTS))
+        out.append({"target": target, **_check_target_fields(row, where)})
+    return pd.DataFrame(out, columns=list(_COLUMNS)).set_index("target")
 
-        def number_in(column: str, default: float | None = None) -> float:
-            raw = row.get(column, "")
-            if raw == "" and default is not None:
-                return default
-            try:
-                x = float(raw)
-            except (TypeError, ValueError):
-                x = math.nan
-            if not math.isfinite(x):
-                raise fail(column, "a finite number")
-            return x
 
-        def date_in(column: str) -> dt.date:
-            raw = row.get(column, "")
-            if (day := checks.parse_date(raw)) is None:
-                raise fail(column, "a date (YYYY-MM-DD)")
-            return day
+def _invalid(where: str, row: dict[str, Any], column: str, expected: str) -> TargetsError:
+    return TargetsError(f"{where}, column {column}: {row.get(column)!r} is invalid: "
+                        f"expected {expected}")
 
-        value = number_in("value")
-        low, high = number_in("low", value), number_in("high", value)
-        if not low <= value <= high:
-            raise TargetsError(f"{where}: low={low:g}, value={value:g}, high={high:g} are out "
-                               "of order: expected low <= value <= high")
-        tolerance = number_in("tolerance")
-        if tolerance <= 0:
-            raise fail("tolerance", "a number > 0 (the scale of the distance, in the target's unit)")
-        start, end = date_in("start"), date_in("end")
-        if end < start:
-            raise TargetsError(f"{where}: end={end} is before start={start}: expected a window "
-                               "of at least one day")
-        flag = str(row.get("calibrate", "true")).strip().lower() or "true"
-        if flag not in ("true", "false", "1", "0", "yes", "no"):
-            raise fail("calibrate", "true or false")
-        out.append({
-            "target": target, "output": output, "value": value, "low": low, "high": high,
+
+def _check_target_fields(row: dict[str, Any], where: str) -> dict[str, Any]:
+    """One target's fields after its name, checked and typed (errors name ``where``)."""
+    output = str(row.get("output", "")).strip()
+    if output not in OUTPUTS:
+        raise _invalid(where, row, "output", "one of " + ", ".join(OUTPUTS))
+
+    def number_in(column: str, default: float | None = None) -> float:
+        raw = row.get(column, "")
+        if raw == "" and default is not None:
+            return default
+        try:
+            x = float(raw)
+        except (TypeError, ValueError):
+            x = math.nan
+        if not math.isfinite(x):
+            raise _invalid(where, row, column, "a finite number")
+        return x
+
+    def date_in(column: str) -> dt.date:
+        if (day := checks.parse_date(row.get(column, ""))) is None:
+            raise _invalid(where, row, column, "a date (YYYY-MM-DD)")
+        return day
+
+    value = number_in("value")
+    low, high = number_in("low", value), number_in("high", value)
+    if not low <= value <= high:
+        raise TargetsError(f"{where}: low={low:g}, value={value:g}, high={high:g} are out "
+                           "of order: expected low <= value <= high")
+    tolerance = number_in("tolerance")
+    if tolerance <= 0:
+        raise _invalid(where, row, "tolerance",
+                       "a number > 0 (the scale of the distance, in the target's unit)")
+    start, end = date_in("start"), date_in("end")
+    if end < start:
+        raise TargetsError(f"{where}: end={end} is before start={start}: expected a window "
+                           "of at least one day")
+    flag = str(row.get("calibrate", "true")).strip().lower() or "true"
+    if flag not in ("true", "false", "1", "0", "yes", "no"):
+        raise _invalid(where, row, "calibrate", "true or false")
+    return {"output": output, "value": value, "low": low, "high": high,
             "tolerance": tolerance, "unit": str(row.get("unit", "")) or OUTPUTS[output].unit,
             "start": start, "end": end, "fact": str(row.get("fact", "")),
             "period": str(row.get("period", "")), "calibrate": flag in ("true", "1", "yes"),
             "tolerance_basis": str(row.get("tolerance_basis", "")),
-            "source": str(row.get("source", "")),
-        })
-    return pd.DataFrame(out, columns=list(_COLUMNS)).set_index("target")
+            "source": str(row.get("source", ""))}
 
 
 def _span(targets: pd.DataFrame) -> tuple[dt.date, int]:

@@ -12,7 +12,7 @@ naming the argument, the value and what was expected:
 Traceback (most recent call last):
 ...
 channelsim.checks.ParameterError: days=0 is invalid: expected a whole number of days from 1 to 109573
->>> date("2025-08-04", "pilot_start")
+>>> date("2025-08-04", "one_in_one_out.start")
 datetime.date(2025, 8, 4)
 >>> level(1.5)
 Traceback (most recent call last):

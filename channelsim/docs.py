@@ -81,7 +81,7 @@ def result_columns_markdown() -> str:
             out.append(f"| `{r.name}` | {_cell(r.unit)} | {r.kind} | {where} | {_cell(r.description)} |")
     points = ", ".join(f"`launches_{n}`" for n in geography().points.name)
     out += ["", "A flow is summed over a period, a level averaged, a ratio recomputed from the flow "
-            "that weights it, a flag counts the days it holds.", "",
+            "that weights it, a flag counts the days it holds, a maximum is the largest of the days.", "",
             f"Then one column per crossing point, boats launched there that day (a flow): {points}."]
     return "\n".join(out) + "\n"
 

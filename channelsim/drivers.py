@@ -41,18 +41,21 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from .params import ParameterError, Params, check_value, parse_date, spec
+from .policies import POLICY_TYPES, registry_parameter
 
 __all__ = ["DatedPath", "Drivers", "CONSTRUCTION_ONLY", "parse_paths", "make_drivers"]
 
 #: Parameters read only when a model is built (the weather process, the starting camps and
-#: stock, the number of gangs, the policies switched on by parameters): a dated path could not
-#: change them during a run, so one is refused.
+#: stock, the number of gangs, standing safe routes, and the registry values a policy's unset
+#: settings take when it is attached, such as the pilot's ``weekly_return_cap``): a dated path
+#: could not change them during a run, so one is refused.
 CONSTRUCTION_ONLY: frozenset[str] = frozenset({
     "beaufort7_days_per_year", "weather_seasonal_amplitude", "weather_persistence",
     "weather_variability", "initial_camp_population", "initial_boat_stock", "n_gangs",
-    "pilot_enabled", "pilot_start", "pilot_end", "weekly_return_cap", "detention_places",
-    "referral_days", "answer_days", "admissions_per_return", "detention_rule",
     "extra_safe_route_per_week",
+    *(registry_parameter(cls, name) for cls in POLICY_TYPES.values()
+      for name, field in cls.model_fields.items()
+      if field.default is None and registry_parameter(cls, name)),
 })
 
 

@@ -177,7 +177,7 @@ def forecast(from_date: Any, days: int, n: int, scenario: Any = None, *, seed: i
     """``n`` futures of ``days`` days from ``from_date``, branching from the history's state.
 
     ``scenario`` (default ``history_2018_2025``) is run once with ``seed`` and ``overrides``
-    (registry parameters, e.g. ``pilot_enabled=True``) from its start to the day before
+    (registry parameters, e.g. ``officers_per_day=1200``) from its start to the day before
     ``from_date``, which must be after its start and no later than the day after its last day.
     See the module's docstring for ``inputs``.
 

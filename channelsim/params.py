@@ -329,13 +329,6 @@ REGISTRY: tuple[ParamSpec, ...] = (
               "calibrated (2024, by hand): 73-78 deaths (deaths_in_channel), most by drowning "
               "(deaths_by_cause_iom_partial)", low=0, high=0.2),
     # ------------------------------------------------------------------------------------ pilot
-    ParamSpec("pilot_enabled", "One-in-one-out pilot", False, "", "pilot",
-              "The one-in-one-out pilot is part of the run (in force from pilot_start to pilot_end)",
-              "assumption: off in the 2024 baseline; on in the pilot scenarios", kind="bool"),
-    ParamSpec("pilot_start", "Pilot starts", dt.date(2025, 8, 4), "date", "pilot",
-              "Date the one-in-one-out pilot comes into force", F + "pilot_in_force", kind="date"),
-    ParamSpec("pilot_end", "Pilot ends", dt.date(2026, 6, 30), "date", "pilot",
-              "Last day of the pilot", F + "pilot_end", kind="date"),
     ParamSpec("weekly_return_cap", "Most returns per week", 50, "people/week", "pilot",
               "Most people returned to France in one week (a ceiling: the pipeline sets the pace)",
               F + "pilot_returns_per_week_announced", kind="int", low=0, high=5000),
@@ -408,9 +401,6 @@ REGISTRY: tuple[ParamSpec, ...] = (
               "How many people the route may admit beyond returns times the ratio",
               "assumption: the agreement balances admissions against returns", kind="int",
               low=0, high=5000),
-    ParamSpec("route_opens", "Legal route takes expressions of interest", dt.date(2025, 8, 7),
-              "date", "pilot", "First day people in France can express interest in the legal route",
-              F + "legal_route_eoi_platform_opened", kind="date"),
     ParamSpec("route_priority_share", "Applicants of priority nationalities", 0.5, "share",
               "pilot", "Share of applicants whose nationality has a UK grant rate above 80% "
               "(the route's priority; the others are not taken forward)",
@@ -511,8 +501,32 @@ def spec(name: str) -> ParamSpec:
         raise ParameterError(_unknown(name)) from None
 
 
+_PILOT_POLICY = ('[[policies]] entry of type "one_in_one_out" (in a scenario file: '
+                 '[[policies]] / type = "one_in_one_out" / start = 2025-08-04 / end = 2026-06-30; '
+                 'in Python: ChannelModel(policies=[channelsim.policies.OneInOneOut(start=..., '
+                 'end=...)]) or simulate(channelsim.scenarios.Scenario(policies=[{"type": '
+                 '"one_in_one_out"}])))')
+
+#: Parameters that left the registry, and where their meaning went: a value given for one gets
+#: this message rather than "unknown parameter".
+RETIRED: dict[str, str] = {
+    "pilot_enabled": ("pilot_enabled is no longer a parameter: the one-in-one-out pilot is part "
+                      "of a run only through its policy: remove pilot_enabled and add a "
+                      + _PILOT_POLICY),
+    "pilot_start": ("pilot_start is no longer a parameter: the pilot's first day is the 'start' "
+                    "setting of its " + _PILOT_POLICY),
+    "pilot_end": ("pilot_end is no longer a parameter: the pilot's last day is the 'end' "
+                  "setting of its " + _PILOT_POLICY),
+    "route_opens": ("route_opens is no longer a parameter: the day the legal route opens is the "
+                    "'route_opens' setting of the pilot's " + _PILOT_POLICY),
+}
+
+
 def _unknown(name: str) -> str:
     import difflib
+
+    if name in RETIRED:
+        return RETIRED[name]
 
     close = difflib.get_close_matches(str(name), list(_BY_NAME), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -550,12 +564,13 @@ _ADAPTERS: dict[str, TypeAdapter] = {s.name: TypeAdapter(_annotation(s), config=
                                      for s in REGISTRY}
 
 
-def _message(s: ParamSpec, error: Mapping[str, Any], given: Any) -> str:
-    """A pydantic error on parameter ``s`` as the registry's message: the parameter, the value
-    as the user gave it, and what was expected."""
+def _message(s: ParamSpec, error: Mapping[str, Any], given: Any, name: str | None = None) -> str:
+    """A pydantic error on parameter ``s`` as the registry's message: the parameter (or
+    ``name``, e.g. a policy's setting that shares the parameter's bounds), the value as the user
+    gave it, and what was expected."""
     kind = error["type"]
     given = _python_scalar(given)  # np.float64(3.5) reads as 3.5
-    head = f"{s.name}={given!r}"
+    head = f"{name or s.name}={given!r}"
     if kind in ("greater_than_equal", "less_than_equal"):
         return f"{head} is out of range: expected {s.expected()}"
     is_float = isinstance(given, float)
@@ -601,10 +616,6 @@ class _Base(BaseModel):
                 f"base_load={self.base_load!r} is above max_load={self.max_load!r}: expected the "
                 "people a gang puts in a boat without pressure to be at most the most it will "
                 "put in one boat (lower base_load or raise max_load)")
-        if self.pilot_end < self.pilot_start:
-            raise ParameterError(
-                f"pilot_end={self.pilot_end} is before pilot_start={self.pilot_start}: "
-                "expected an end on or after the start")
         return self
 
 
@@ -618,7 +629,7 @@ class Params(_Model):  # type: ignore[misc, valid-type]
     :class:`ParameterError` naming the parameter, the value and what was expected. Every way
     of making a ``Params`` validates: the constructor, :meth:`replace`, ``model_copy(update=)``,
     ``model_validate`` and ``model_construct`` all check the values and the rules that tie two
-    parameters together (``base_load <= max_load``, ``pilot_start <= pilot_end``).
+    parameters together (``base_load <= max_load``).
     """
 
     def __init__(self, **overrides: Any) -> None:

@@ -47,13 +47,22 @@ def overview(daily: pd.DataFrame, title: str | None = None, fig: Figure | None =
     >>> fig.savefig("overview.png")                                     # doctest: +SKIP
     """
     weekly = aggregate(daily, "week")
-    policy = _has_policy(daily)
-    n = 5 if policy else 4
+    panels = [_arrivals_panel, _load_panel, _deaths_panel, _stops_panel]
+    if _has_policy(daily):
+        panels.append(_policy_panel)
     if fig is None:
-        fig = plt.figure(figsize=(11, 2.3 * n + 0.6), layout="constrained")
-    axes = fig.subplots(n, 1, sharex=True)
+        fig = plt.figure(figsize=(11, 2.3 * len(panels) + 0.6), layout="constrained")
+    axes = fig.subplots(len(panels), 1, sharex=True)
+    for draw, ax in zip(panels, axes):
+        draw(ax, weekly, daily)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _arrivals_panel(ax, weekly: pd.DataFrame, daily: pd.DataFrame) -> None:
+    """People landed a week (bars) and boats a week (a line on its own axis)."""
     x = weekly.index
-    ax = axes[0]
     ax.bar(x, weekly.arrivals, width=6, color="#1f5fa8", label="people landed")
     ax.set_ylabel("people / week")
     ax2 = ax.twinx()
@@ -62,33 +71,43 @@ def overview(daily: pd.DataFrame, title: str | None = None, fig: Figure | None =
     ax.set_title(f"Arrivals in the UK: {int(daily.arrivals.sum()):,} people, "
                  f"{int(daily.boats.sum()):,} boats")
     _legend(ax, ax2)
-    ax = axes[1]
-    ax.plot(x, weekly.people_per_boat.where(weekly.boats > 0), color="#7a3b8f", marker=".")
+
+
+def _load_panel(ax, weekly: pd.DataFrame, daily: pd.DataFrame) -> None:
+    """The week's mean people per boat (weeks without boats left blank)."""
+    ax.plot(weekly.index, weekly.people_per_boat.where(weekly.boats > 0), color="#7a3b8f",
+            marker=".")
     ax.set_ylabel("people / boat")
     ax.set_ylim(bottom=0)
     ax.set_title("People per boat (weekly mean)")
-    ax = axes[2]
-    ax.bar(x, weekly.deaths, width=6, color="#b22222")
+
+
+def _deaths_panel(ax, weekly: pd.DataFrame, daily: pd.DataFrame) -> None:
+    """Deaths a week, with the run's total."""
+    ax.bar(weekly.index, weekly.deaths, width=6, color="#b22222")
     ax.set_ylabel("deaths / week")
     ax.set_title(f"Deaths at sea: {int(daily.deaths.sum())}")
-    ax = axes[3]
-    ax.plot(x, weekly.attempts, color="#444444", label="attempts")
-    ax.plot(x, weekly.stopped, color="#2e8b57", label="stopped by France")
+
+
+def _stops_panel(ax, weekly: pd.DataFrame, daily: pd.DataFrame) -> None:
+    """Attempts against people stopped by France, with the run's share stopped."""
+    ax.plot(weekly.index, weekly.attempts, color="#444444", label="attempts")
+    ax.plot(weekly.index, weekly.stopped, color="#2e8b57", label="stopped by France")
     share = daily.stopped.sum() / max(daily.attempts.sum(), 1)
     ax.set_title(f"Attempts and stops ({share:.0%} of attempts stopped)")
     ax.set_ylabel("people / week")
     ax.legend(loc="upper left", frameon=False)
-    if policy:
-        ax = axes[4]
-        ax.plot(x, weekly.returned, color="#c0392b", label="returned to France")
-        ax.plot(x, weekly.admitted, color="#16a085", label="admitted (legal route)")
-        ax.plot(x, weekly.detained, color="#888888", ls="--", label="detained")
-        ax.set_ylabel("people / week")
-        ax.set_title("One in, one out: returns and admissions")
-        ax.legend(loc="upper left", frameon=False)
-    if title:
-        fig.suptitle(title)
-    return fig
+
+
+def _policy_panel(ax, weekly: pd.DataFrame, daily: pd.DataFrame) -> None:
+    """The pilot's returns, admissions and detentions a week."""
+    x = weekly.index
+    ax.plot(x, weekly.returned, color="#c0392b", label="returned to France")
+    ax.plot(x, weekly.admitted, color="#16a085", label="admitted (legal route)")
+    ax.plot(x, weekly.detained, color="#888888", ls="--", label="detained")
+    ax.set_ylabel("people / week")
+    ax.set_title("One in, one out: returns and admissions")
+    ax.legend(loc="upper left", frameon=False)
 
 
 def _legend(*axes) -> None:

@@ -15,64 +15,147 @@ A policy acts on people only through the model's named operations (``model.detai
 ``model.return_to_france``, ``model.admit_from_queue``, ``model.announce``) and reads through
 the casework's queries (:mod:`channelsim.world.casework`); it never writes a module's state.
 Standing values of the levers come from the parameter registry; a dated policy changes a lever
-only while it is in force. The one-in-one-out pilot (:class:`OneInOneOut`) and standing safe
-routes (:class:`SafeRoutes`) read their settings from the registry (``pilot_*``,
-``extra_safe_route_per_week``), so sliders and sweeps reach them.
+only while it is in force.
+
+A run's policies are the only switch: the one-in-one-out pilot is part of a run if and only if
+its policies include :class:`OneInOneOut` (a ``[[policies]]`` entry with ``type =
+"one_in_one_out"`` in a scenario). The pilot's dates are its own settings; its capacities and
+delays (``weekly_return_cap``, ``detention_places``, ...) default to the registry's values of
+the model it runs in, so that sliders, sweeps and a scenario's ``[params]`` reach them.
+
+Settings are pydantic fields with their constraints declared (``Field(ge=, le=)``, ``Literal``
+choices); a setting that shares a registry parameter's meaning names it
+(``json_schema_extra={"registry": ...}``) and has the same bounds and unit. A bad value raises
+:class:`~channelsim.params.ParameterError` naming the policy, the setting, the value and what
+was expected::
+
+    >>> MaritimeDoctrine(rate=1.5)
+    Traceback (most recent call last):
+    ...
+    channelsim.checks.ParameterError: maritime_doctrine.rate=1.5 is out of range: expected a number between 0 and 1 (share) (as the registry's sea_interception_rate)
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import asdict, dataclass, fields
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from . import checks
-from .params import ParameterError, Params, check_value, spec
+from .checks import CalendarDate
+from .params import ParameterError, Params, ParamSpec, _message, _python_scalar, spec
 
 __all__ = [
     "Policy", "OneInOneOut", "SafeRoutes", "BeachPatrols", "MaritimeDoctrine",
     "WorkingCrackdown", "GangDisruption", "BorderForceFleet", "POLICY_TYPES",
-    "policy_from_dict", "admit_from_queue", "default_policies",
+    "policy_from_dict", "admit_from_queue", "default_policies", "registry_parameter",
 ]
 
+#: Number and whole-number settings: numpy scalars are taken like the Python values they hold;
+#: anything else is checked strictly (a bool or a string is not a number, 3.0 is not a whole number).
+_Number = Annotated[float, BeforeValidator(_python_scalar), Field(allow_inf_nan=False)]
+_Whole = Annotated[int, BeforeValidator(_python_scalar)]
 
-def _date(value: Any, name: str) -> dt.date | None:
-    return None if value is None else checks.date(value, name)
+
+def _from(param: str, default: Any = None, **constraints: Any) -> Any:
+    """A setting that shares registry parameter ``param``'s meaning, bounds and unit;
+    ``default`` None means "the registry's value in the model the policy runs in"."""
+    return Field(default, json_schema_extra={"registry": param}, **constraints)
 
 
-@dataclass
-class Policy:
+def registry_parameter(cls: type["Policy"], setting: str) -> str | None:
+    """The registry parameter whose meaning, bounds and unit ``cls``'s ``setting`` shares
+    (e.g. ``registry_parameter(OneInOneOut, "seats_per_week") == "removal_seats_per_week"``),
+    or None for a setting of the policy's own (its dates)."""
+    extra = cls.model_fields[setting].json_schema_extra
+    return extra.get("registry") if isinstance(extra, dict) else None
+
+
+_DATE = ParamSpec("date", "date", None, "date", "policy", "", "", kind="date")
+
+
+class Policy(BaseModel):
     """Base class: a policy in force from ``start`` to ``end`` (inclusive; None = open-ended).
 
-    Subclasses declare their settings as dataclass fields; ``VALIDATE`` maps a field to the
-    registry parameter whose bounds and unit it shares, so that values are checked the same way.
+    Subclasses declare their settings as pydantic fields with constraints. A setting whose
+    default is None and which names a registry parameter takes that parameter's value in the
+    model the policy is attached to. Runtime state (set in :meth:`attach`) is kept apart from the
+    settings: it is not validated, not compared and not written by :meth:`to_dict`.
     """
 
-    start: dt.date | None = None
-    end: dt.date | None = None
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
+
+    start: CalendarDate | None = None
+    end: CalendarDate | None = None
 
     kind: ClassVar[str] = "policy"
-    VALIDATE: ClassVar[dict[str, str]] = {}
 
-    def __post_init__(self) -> None:
-        self.start = _date(self.start, f"{self.kind}.start")
-        self.end = _date(self.end, f"{self.kind}.end")
+    def __init__(self, **settings: Any) -> None:
+        try:
+            super().__init__(**settings)
+        except ValidationError as err:
+            raise self._error(err, settings) from None
+        object.__setattr__(self, "model", None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in type(self).model_fields:  # runtime state: a plain attribute
+            object.__setattr__(self, name, value)
+            return
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as err:
+            raise self._error(err, {name: value}) from None
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> "Policy":
         if self.start and self.end and self.end < self.start:
-            raise ParameterError(f"{self.kind}.end={self.end} is before {self.kind}.start={self.start}")
-        for name, param in self.VALIDATE.items():
-            try:
-                value = check_value(param, getattr(self, name))
-            except ParameterError as err:
-                raise ParameterError(f"{self.kind}.{name}: {err}") from None
-            setattr(self, name, value)
-        self.model: Any = None
+            raise ParameterError(f"{self.kind}.end={self.end} is before {self.kind}.start="
+                                 f"{self.start}: expected an end on or after the start")
+        return self
+
+    @classmethod
+    def _error(cls, err: ValidationError, given: dict[str, Any]) -> ParameterError:
+        """The first error of a failed validation, naming the policy, the setting, the value
+        and what was expected."""
+        first = err.errors()[0]
+        original = first.get("ctx", {}).get("error")
+        if isinstance(original, ParameterError):  # a rule across settings
+            return original
+        name = str(first["loc"][0]) if first["loc"] else ""
+        if name not in cls.model_fields:
+            return ParameterError(f"{cls.kind}: unknown setting {name!r}: expected "
+                                  + ", ".join(sorted(cls.model_fields)))
+        param = registry_parameter(cls, name)
+        value = given.get(name, first.get("input"))
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            value = value.isoformat()  # as a file spells it, not datetime.date(1, 1, 1)
+        message = _message(spec(param) if param else _DATE, first, value,
+                           name=f"{cls.kind}.{name}")
+        if param and param != name:
+            message += f" (as the registry's {param})"
+        return ParameterError(message)
 
     def attach(self, model) -> None:
-        """Called once by the model that runs this policy (a fresh state per model)."""
+        """Called once by the model that runs this policy (a fresh state per model); settings
+        left to the registry take the model's values."""
         self.model = model
+        self.take_registry_values(model.params)
+
+    def take_registry_values(self, params: Params) -> "Policy":
+        """Settings left to the registry (unset, with a default of None) take their values in
+        ``params``; given settings are kept. Returns the policy."""
+        given = self._given()
+        for name, field in type(self).model_fields.items():
+            param = registry_parameter(type(self), name)
+            if param and field.default is None and name not in given:
+                object.__setattr__(self, name, getattr(params, param))
+        return self
+
+    def _given(self) -> set[str]:
+        """The settings given (on construction or since), as opposed to left to defaults."""
+        return set(self.model_fields_set)
 
     def active(self, date: dt.date) -> bool:
         """True if the policy is in force on ``date`` (``start`` and ``end`` inclusive)."""
@@ -87,21 +170,33 @@ class Policy:
     def on_day_end(self, model) -> None:
         """Finish the day's casework (called even when not in force)."""
 
+    def settings(self) -> dict[str, Any]:
+        """The settings as they stand (those left to the registry are None until the policy is
+        attached to a model, then the model's values)."""
+        return {name: getattr(self, name) for name in type(self).model_fields}
+
     def to_dict(self) -> dict[str, Any]:
-        """Settings as plain TOML-ready data, with ``type``."""
+        """Settings as plain TOML-ready data, with ``type``: the settings that were given or
+        have a default of their own (those left to the registry are left out, so that the entry
+        reads the same before and after a run)."""
+        fields, given = type(self).model_fields, self._given()
         out: dict[str, Any] = {"type": self.kind}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value is not None:
-                out[f.name] = value
+        for name, value in self.settings().items():
+            from_registry = fields[name].default is None and registry_parameter(type(self), name)
+            if value is not None and (name in given or not from_registry):
+                out[name] = value
         return out
 
     def describe(self) -> str:
         """One line: the policy's kind, period and settings, e.g.
-        ``"beach_patrols (2024-01-01 to ...: officers_per_day=800.0)"``."""
+        ``"beach_patrols (2024-01-01 to ...: officers_per_day=800.0)"``; settings still left to
+        the registry (before the policy is attached) are summed up as such."""
         period = f"{self.start or '...'} to {self.end or '...'}"
-        settings = ", ".join(f"{k}={v}" for k, v in asdict(self).items() if k not in ("start", "end"))
-        return f"{self.kind} ({period}{': ' + settings if settings else ''})"
+        shown = {k: v for k, v in self.settings().items() if k not in ("start", "end")}
+        parts = [f"{k}={v}" for k, v in shown.items() if v is not None]
+        if any(v is None and registry_parameter(type(self), k) for k, v in shown.items()):
+            parts.append("the others at their registry values")
+        return f"{self.kind} ({period}{': ' + ', '.join(parts) if parts else ''})"
 
 
 # ----------------------------------------------------------------------------- the legal route
@@ -112,7 +207,6 @@ def admit_from_queue(model, n: int) -> int:
 
 
 # ----------------------------------------------------------------------------- the pilot
-@dataclass
 class OneInOneOut(Policy):
     """The UK–France pilot, stage by stage.
 
@@ -128,46 +222,38 @@ class OneInOneOut(Policy):
     returns: cumulative admissions are brought up to ``admissions_per_return`` times the
     returns made at least ``parity_lag_days`` before, plus at most ``parity_lead``, once a week
     (on the weekday the route opened), from the applicants cleared by then.
+
+    The pilot's dates are its own: by default it is in force from 4 August 2025
+    (``pilot_in_force`` in the facts table) to 30 June 2026 (``pilot_end``: "runs to June
+    2026"), and the route opens with it unless ``route_opens`` is given (the platform opened on
+    7 August 2025: ``legal_route_eoi_platform_opened``). Every other setting left unset takes the
+    registry's value in the model the pilot runs in (``weekly_return_cap``,
+    ``pilot_selection_share``, ``removal_seats_per_week``, ...).
     """
 
-    weekly_return_cap: int = 50
-    selection_share: float = 0.1
-    detention_places: int = 200
-    referral_days: int = 3
-    answer_days: int = 14
-    first_removal_days: int = 45
-    seats_per_week: int = 13
-    admissions_per_return: float = 1.0
-    parity_lag_days: int = 10
-    parity_lead: int = 0
-    route_opens: dt.date | None = None
-    detention_rule: str = "returnees_first"
+    start: CalendarDate | None = Field(
+        dt.date(2025, 8, 4), description="First day the pilot is in force",
+        json_schema_extra={"source": "fact:pilot_in_force"})
+    end: CalendarDate | None = Field(
+        dt.date(2026, 6, 30), description="Last day the pilot is in force (reported: it runs to "
+        "June 2026)", json_schema_extra={"source": "fact:pilot_end"})
+    route_opens: CalendarDate | None = Field(
+        None, description="First day people in France can express interest in the legal route "
+        "(None: the day the pilot starts; the platform opened on 2025-08-07)",
+        json_schema_extra={"source": "fact:legal_route_eoi_platform_opened"})
+    weekly_return_cap: _Whole | None = _from("weekly_return_cap", ge=0, le=5000)
+    selection_share: _Number | None = _from("pilot_selection_share", ge=0, le=1)
+    detention_places: _Whole | None = _from("detention_places", ge=0, le=10000)
+    referral_days: _Whole | None = _from("referral_days", ge=0, le=14)
+    answer_days: _Whole | None = _from("answer_days", ge=0, le=14)
+    first_removal_days: _Whole | None = _from("first_removal_days", ge=0, le=365)
+    seats_per_week: _Whole | None = _from("removal_seats_per_week", ge=0, le=5000)
+    admissions_per_return: _Number | None = _from("admissions_per_return", ge=0, le=10)
+    parity_lag_days: _Whole | None = _from("parity_lag_days", ge=1, le=180)
+    parity_lead: _Whole | None = _from("parity_lead", ge=0, le=5000)
+    detention_rule: Literal["random", "returnees_first"] | None = _from("detention_rule")
 
     kind: ClassVar[str] = "one_in_one_out"
-    VALIDATE: ClassVar[dict[str, str]] = {
-        "weekly_return_cap": "weekly_return_cap", "selection_share": "pilot_selection_share",
-        "detention_places": "detention_places", "referral_days": "referral_days",
-        "answer_days": "answer_days", "first_removal_days": "first_removal_days",
-        "seats_per_week": "removal_seats_per_week",
-        "admissions_per_return": "admissions_per_return", "parity_lag_days": "parity_lag_days",
-        "parity_lead": "parity_lead", "detention_rule": "detention_rule",
-    }
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.route_opens = _date(self.route_opens, f"{self.kind}.route_opens")
-
-    @classmethod
-    def from_params(cls, p: Params) -> "OneInOneOut":
-        """The pilot as the registry parameters ``p`` set it (``pilot_start`` to
-        ``pilot_end``, ``weekly_return_cap``, ``pilot_selection_share``, ...)."""
-        return cls(start=p.pilot_start, end=p.pilot_end, weekly_return_cap=p.weekly_return_cap,
-                   selection_share=p.pilot_selection_share, detention_places=p.detention_places,
-                   referral_days=p.referral_days, answer_days=p.answer_days,
-                   first_removal_days=p.first_removal_days, seats_per_week=p.removal_seats_per_week,
-                   admissions_per_return=p.admissions_per_return,
-                   parity_lag_days=p.parity_lag_days, parity_lead=p.parity_lead,
-                   route_opens=p.route_opens, detention_rule=p.detention_rule)
 
     def attach(self, model) -> None:
         super().attach(model)
@@ -267,15 +353,13 @@ class OneInOneOut(Policy):
         self.admitted_total += model.admit_from_queue(self.admissions_owed())
 
 
-@dataclass
 class SafeRoutes(Policy):
     """Admissions through safe routes not tied to returns: ``per_week`` people a week from the
     legal-route queue (which this policy keeps open)."""
 
-    per_week: float = 0.0
+    per_week: _Number = _from("extra_safe_route_per_week", 0.0, ge=0, le=5000)
 
     kind: ClassVar[str] = "safe_routes"
-    VALIDATE: ClassVar[dict[str, str]] = {"per_week": "extra_safe_route_per_week"}
 
     def attach(self, model) -> None:
         super().attach(model)
@@ -293,20 +377,17 @@ class SafeRoutes(Policy):
 
 
 # ----------------------------------------------------------------------------- the levers
-@dataclass
 class BeachPatrols(Policy):
     """French officers on the beaches each day while in force."""
 
-    officers_per_day: float = 800.0
+    officers_per_day: _Number = _from("officers_per_day", 800.0, ge=0, le=5000)
 
     kind: ClassVar[str] = "beach_patrols"
-    VALIDATE: ClassVar[dict[str, str]] = {"officers_per_day": "officers_per_day"}
 
     def adjust(self, model, levers) -> None:
         levers.officers_per_day = self.officers_per_day
 
 
-@dataclass
 class MaritimeDoctrine(Policy):
     """France's maritime doctrine: French forces intercept boats at sea in the inshore band
     (up to 300 m from shore: ``french_plan_to_intervene_up_to``). ``target`` says which:
@@ -316,14 +397,11 @@ class MaritimeDoctrine(Policy):
     ``"both"``. A targeted boat is intercepted with chance ``rate``; each person aboard, or
     waiting in the water for a taxi boat, dies with chance ``death_risk``."""
 
-    target: str = "taxi"
-    rate: float = 0.3
-    death_risk: float = 0.004
+    target: Literal["taxi", "loaded", "both"] = _from("sea_interception_target", "taxi")
+    rate: _Number = _from("sea_interception_rate", 0.3, ge=0, le=1)
+    death_risk: _Number = _from("interception_death_risk", 0.004, ge=0, le=0.2)
 
     kind: ClassVar[str] = "maritime_doctrine"
-    VALIDATE: ClassVar[dict[str, str]] = {"target": "sea_interception_target",
-                                          "rate": "sea_interception_rate",
-                                          "death_risk": "interception_death_risk"}
     #: The day of the first interception at sea (``first_taxi_boat_interception_at_sea``).
     FIRST_INTERCEPTION: ClassVar[dt.date] = dt.date(2026, 1, 17)
 
@@ -334,42 +412,36 @@ class MaritimeDoctrine(Policy):
         levers.interception_death_risk = self.death_risk
 
 
-@dataclass
 class WorkingCrackdown(Policy):
     """The crackdown on illegal working in the UK lowers its pull by ``pull_reduction``."""
 
-    pull_reduction: float = 0.2
+    pull_reduction: _Number = _from("working_crackdown", 0.2, ge=0, le=1)
 
     kind: ClassVar[str] = "working_crackdown"
-    VALIDATE: ClassVar[dict[str, str]] = {"pull_reduction": "working_crackdown"}
 
     def adjust(self, model, levers) -> None:
         levers.pull_factor *= 1.0 - self.pull_reduction
 
 
-@dataclass
 class GangDisruption(Policy):
     """Seizures of boats and engines upstream, before they reach the coast ("smash the gangs"):
     each boat sent to the gangs is seized with chance ``supply_cut`` (on top of any standing
     ``gang_disruption``); the price of a place rises as boats grow scarce."""
 
-    supply_cut: float = 0.3
+    supply_cut: _Number = _from("gang_disruption", 0.3, ge=0, le=1)
 
     kind: ClassVar[str] = "gang_disruption"
-    VALIDATE: ClassVar[dict[str, str]] = {"supply_cut": "gang_disruption"}
 
     def adjust(self, model, levers) -> None:
         levers.upstream_seizure = 1.0 - (1.0 - levers.upstream_seizure) * (1.0 - self.supply_cut)
 
 
-@dataclass
 class BorderForceFleet(Policy):
     """Border Force vessels on task each day while in force."""
 
-    vessels: int = 4
+    vessels: _Whole = _from("bf_vessels", 4, ge=0, le=50)
 
     kind: ClassVar[str] = "border_force_fleet"
-    VALIDATE: ClassVar[dict[str, str]] = {"vessels": "bf_vessels"}
 
     def adjust(self, model, levers) -> None:
         levers.bf_vessels = self.vessels
@@ -392,7 +464,7 @@ def policy_from_dict(data: dict[str, Any], where: str = "policy") -> Policy:
         raise ParameterError(f"{where}: unknown policy type {kind!r}: expected one of "
                              + ", ".join(POLICY_TYPES))
     cls = POLICY_TYPES[kind]
-    allowed = {f.name for f in fields(cls)}
+    allowed = set(cls.model_fields)
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise ParameterError(f"{where}: unknown setting {unknown[0]!r} for {kind}: expected "
@@ -404,17 +476,10 @@ def policy_from_dict(data: dict[str, Any], where: str = "policy") -> Policy:
 
 
 def default_policies(p: Params) -> list[Policy]:
-    """The policies the registry switches on: the pilot (``pilot_enabled``) and standing safe
-    routes (``extra_safe_route_per_week`` > 0)."""
-    out: list[Policy] = []
-    if p.pilot_enabled:
-        out.append(OneInOneOut.from_params(p))
+    """The policies the registry switches on: standing safe routes
+    (``extra_safe_route_per_week`` > 0). The pilot is never among them: it is part of a run
+    only through its policies (a :class:`OneInOneOut`)."""
     if p.extra_safe_route_per_week > 0:
-        out.append(SafeRoutes(per_week=p.extra_safe_route_per_week))
-    return out
+        return [SafeRoutes(per_week=p.extra_safe_route_per_week)]
+    return []
 
-
-# Settings shared with the registry must agree with it on their kind.
-for _cls in POLICY_TYPES.values():
-    for _field, _param in _cls.VALIDATE.items():
-        spec(_param)

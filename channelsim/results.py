@@ -4,8 +4,9 @@ summaries.
 Each daily column is declared once, with the module that produces it
 (:class:`channelsim.world.base.Result`: unit, kind, description); :data:`COLUMNS` gathers them.
 A flow is summed over a period, a level averaged, a ratio recomputed from its flows (people per
-boat = people aboard / boats; price = revenue / attempts), never averaged from daily ratios, and
-a flag counts the days it holds.
+boat = people aboard / boats; price = revenue / attempts), never averaged from daily ratios,
+a flag counts the days it holds, and a maximum (the day's largest load) is the largest of the
+days.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 from .geography import geography
 from .world import MODULES, Result
 
-__all__ = ["aggregate", "summary", "SUMMARY_NAMES", "TOTAL_NAMES", "COLUMNS", "DAILY_COLUMNS", "LEVELS", "RATIOS", "FREQUENCIES",
+__all__ = ["aggregate", "summary", "SUMMARY_NAMES", "TOTAL_NAMES", "COLUMNS", "DAILY_COLUMNS", "LEVELS", "RATIOS", "MAXIMA", "FREQUENCIES",
            "Result", "unit"]
 
 #: The daily result columns declared by the modules, in the order of the daily table.
@@ -37,6 +38,9 @@ LEVELS = frozenset(name for name, r in COLUMNS.items() if r.kind == "level")
 #: Ratios recomputed from flows: column -> the flow that weights it.
 RATIOS = {name: r.weight for name, r in COLUMNS.items() if r.kind == "ratio"}
 FLAGS = frozenset(name for name, r in COLUMNS.items() if r.kind == "flag")
+#: Columns that hold the day's largest of something (``largest_load``): the largest of the days
+#: over a period.
+MAXIMA = frozenset(name for name, r in COLUMNS.items() if r.kind == "max")
 
 
 def unit(name: str) -> str:
@@ -65,7 +69,8 @@ def aggregate(daily: pd.DataFrame, freq: str = "week") -> pd.DataFrame:
     Returns a new table, one row per period, in the daily columns' units: flows (people, boats)
     are summed over the period, levels (e.g. ``in_camps``, people) averaged, ``crossable``
     counts crossable days, ratios (e.g. ``people_per_boat``) are recomputed as means weighted
-    by their denominator, and a column ``days`` gives the days of the period in the table.
+    by their denominator, maxima (``largest_load``) are the largest of the days, and a column
+    ``days`` gives the days of the period in the table.
     Months and years are labelled by their first day; weeks end on Sunday and are labelled by
     it. The daily table is not changed.
 
@@ -97,6 +102,9 @@ def aggregate(daily: pd.DataFrame, freq: str = "week") -> pd.DataFrame:
     levels = [c for c in df.columns if c in LEVELS]
     if levels:
         out[levels] = grouped[levels].mean()
+    maxima = [c for c in df.columns if c in MAXIMA]
+    if maxima:
+        out[maxima] = grouped[maxima].max()
     for col, weight in RATIOS.items():
         if col in out:
             out[col] = np.divide(out[col], out[weight], out=np.zeros(len(out)),

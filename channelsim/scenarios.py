@@ -11,12 +11,22 @@ run over. The built-in scenarios live in ``channelsim/data/scenarios/*.toml``; `
     days = 546
 
     [params]
-    pilot_enabled = true
+    weekly_return_cap = 50
+
+    [[policies]]
+    type = "one_in_one_out"
+    start = 2025-08-04
+    end = 2026-06-30
 
     [[policies]]
     type = "maritime_doctrine"
-    start = 2025-08-04
+    start = 2026-01-17
     rate = 0.3
+
+A run's policies are the only switch of a policy: the one-in-one-out pilot is part of a scenario
+if and only if its ``[[policies]]`` include an entry of type ``"one_in_one_out"``, whose
+``start`` and ``end`` are the pilot's dates; its capacities and delays left unset in the entry
+take the registry's values (``[params]``: ``weekly_return_cap``, ``detention_places``, ...).
 
 >>> import channelsim
 >>> channelsim.scenarios.names()[:2]
@@ -99,7 +109,7 @@ class Scenario(_ScenarioFields):
 
     ``Scenario()`` is the default calibrated year (:data:`DEFAULT`, what runs without a
     scenario): 2024 (366 days from 1 January) with every parameter at its registry default and
-    only the policies the defaults switch on.
+    no policy (no pilot).
 
     Fields are checked on construction (and by ``dataclasses.replace``; a scenario is
     frozen): a bad value raises :class:`ScenarioError` naming the field, the value and what was
@@ -119,9 +129,11 @@ class Scenario(_ScenarioFields):
         return (base or Params()).replace(**self.params)
 
     def make_policies(self, params: Params) -> list[Policy]:
-        """Fresh policy objects for one model: those the parameters switch on (the pilot,
-        standing safe routes) and the scenario's dated policies."""
-        return default_policies(params) + [policy_from_dict(d) for d in self.policies]
+        """Fresh policy objects for one model: standing safe routes if the parameters have
+        some (``extra_safe_route_per_week``), then the scenario's ``[[policies]]`` in order,
+        their unset settings at their registry values in ``params``."""
+        dated = [policy_from_dict(d).take_registry_values(params) for d in self.policies]
+        return default_policies(params) + dated
 
     @property
     def end(self) -> dt.date:

@@ -26,6 +26,7 @@ from channelsim.dashboard.controls import label, source_in_words, tooltip  # noq
 from channelsim.dashboard.figures import policy_periods, weekly_totals  # noqa: E402
 from channelsim.dashboard.snapshot import snapshot  # noqa: E402
 from channelsim.params import REGISTRY, ParameterError  # noqa: E402
+from channelsim.policies import OneInOneOut  # noqa: E402
 
 DAYS = 60
 
@@ -148,8 +149,9 @@ def test_the_pilot_announced_weekly_returns_never_exceed_the_weekly_cap():
         shapes = dash.charts.widget.layout.shapes
         pilot = [s for s in shapes if s.type == "rect"]
         s = dash.settings
-        (start, end, name), *_ = policy_periods(s.scenario, s.params, s.start, s.end)
-        assert (start, end) == (s.params.pilot_start, min(s.params.pilot_end, s.end)) and "pilot" in name
+        (start, end, name), *_ = policy_periods(s.scenario, s.start, s.end)
+        pilot_policy, = [p for p in s.scenario.make_policies(s.params) if isinstance(p, OneInOneOut)]
+        assert (start, end) == (pilot_policy.start, min(pilot_policy.end, s.end)) and "pilot" in name
         assert pilot and pd.Timestamp(pilot[0].x0) == pd.Timestamp(start)
     finally:
         dash.close()
@@ -240,7 +242,7 @@ def test_the_scenario_picker_loads_a_scenario():
         dash.scenario_picker.value = "pilot_scaled"
         assert dash.confirm.layout.display == "none"  # nothing edited: nothing to confirm
         assert dash.sliders["weekly_return_cap"].value == 800
-        assert dash.sliders["pilot_enabled"].value is True
+        assert "pilot_enabled" not in dash.sliders  # the pilot is the scenario's policy
         assert dash.start_picker.value == scen.start and dash.days_box.value == scen.days
         assert "All parameters as in" in dash.controls.changes.value
         dash.days_box.value = DAYS
@@ -327,12 +329,14 @@ def test_a_value_sent_by_the_browser_out_of_range_is_rolled_back(untouched):
 
 
 def test_inconsistent_settings_show_an_error_and_keep_the_previous_results(dash):
+    dash.sliders["max_load"].value = 50.0  # alone, and with the other values: fine
+    dash.wait()
     daily, params = dash.daily, dash.model.params
-    dash.sliders["pilot_end"].value = dt.date(2020, 1, 1)
-    assert "pilot_end=2020-01-01 is before pilot_start" in dash.last_error
-    assert "pilot_end=2020-01-01" in dash.status.value
+    dash.sliders["base_load"].value = 60.0  # fine alone, but above this max_load
+    assert "base_load=60.0 is above max_load=50.0" in dash.last_error
+    assert "base_load=60.0" in dash.status.value
     assert dash.daily is daily and dash.model.params == params
-    dash.sliders["pilot_end"].value = dt.date(2026, 6, 30)  # fixed: runs again
+    dash.sliders["base_load"].value = params.base_load  # fixed: runs again
     dash.wait()
     assert dash.last_error is None
 

@@ -8,7 +8,6 @@ pages.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import subprocess
@@ -20,7 +19,7 @@ import pytest
 import channelsim
 from channelsim.model import RESULT_COLUMNS
 from channelsim.params import REGISTRY
-from channelsim.policies import POLICY_TYPES
+from channelsim.policies import POLICY_TYPES, registry_parameter
 
 pytest.importorskip("sphinx", reason="the docs extra is not installed: pip install -e '.[docs]'")
 pytest.importorskip("myst_nb", reason="the docs extra is not installed: pip install -e '.[docs]'")
@@ -86,9 +85,9 @@ def test_policies_page_lists_every_policy_with_its_settings_and_units(site):
     units = {s.name: s.unit for s in REGISTRY}
     for kind, cls in POLICY_TYPES.items():
         assert cls.__name__ in page and f'type = "{kind}"' in page.replace("&quot;", '"')
-        for f in dataclasses.fields(cls):
-            assert f.name in page, f"{cls.__name__}.{f.name} missing"
-            param = cls.VALIDATE.get(f.name)
+        for name in cls.model_fields:
+            assert name in page, f"{cls.__name__}.{name} missing"
+            param = registry_parameter(cls, name)
             if param and units[param]:
                 assert units[param] in page
 

@@ -21,7 +21,11 @@ from channelsim.population import State
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 START, DAYS, SEED = "2024-05-01", 120, 7  # a summer: most days are crossable
-PILOT = dict(pilot_enabled=True, pilot_start=START, first_removal_days=0)
+#: The pilot in force from the run's first day, flying people back from then on.
+PILOT = dict(scenario=channelsim.scenarios.Scenario(
+    name="pilot_from_the_start", start=START, days=DAYS,
+    policies=[{"type": "one_in_one_out", "start": START}]),
+    first_removal_days=0)
 
 #: Result columns counting people, boats or euros that a run without anyone on the coast,
 #: without boats or without crossable days must report as zero every day.
@@ -30,9 +34,9 @@ CROSSING_COLUMNS = ["arrivals", "boats", "people_per_boat", "attempts", "launche
                     "revenue_eur", "bf_people", "bf_busy_hours", "bf_utilisation", "recrossed"]
 
 
-def run(**overrides) -> pd.DataFrame:
+def run(scenario=None, **overrides) -> pd.DataFrame:
     with np.errstate(divide="raise", invalid="raise", over="raise"):
-        return channelsim.simulate(start=START, days=DAYS, seed=SEED, **overrides)
+        return channelsim.simulate(scenario, start=START, days=DAYS, seed=SEED, **overrides)
 
 
 def run_model(**overrides) -> ChannelModel:

@@ -220,8 +220,8 @@ def test_bad_specifications_are_rejected(parameters, fields, message):
 
 def test_cross_parameter_errors_are_caught_before_running(monkeypatch):
     calls = _count_runs(monkeypatch)
-    with pytest.raises(ParameterError, match="point 1: pilot_end=2025-01-01 is before pilot_start"):
-        ex.sweep({"pilot_end": ["2026-06-30", "2025-01-01"]}, **FAST)
+    with pytest.raises(ParameterError, match="point 1: base_load=100.0 is above max_load=50.0"):
+        ex.sweep({"base_load": [40.0, 100.0], "max_load": [50.0]}, **FAST)
     assert calls == []
 
 

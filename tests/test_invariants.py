@@ -31,7 +31,7 @@ import channelsim
 from channelsim import decisions, scenarios
 from channelsim.model import RESULT_COLUMNS, ChannelModel
 from channelsim.params import REGISTRY, ParamSpec
-from channelsim.policies import POLICY_TYPES, OneInOneOut, SafeRoutes
+from channelsim.policies import POLICY_TYPES, OneInOneOut, SafeRoutes, registry_parameter
 from channelsim.population import FREE, Migrant, State
 from channelsim.weather import UNCROSSABLE_BEAUFORT
 
@@ -41,8 +41,6 @@ FIRST_START, LAST_START = dt.date(2023, 1, 1), dt.date(2027, 6, 30)
 SIGNED_COLUMNS = {"net_effect"}
 #: Result columns that are means of probabilities.
 BELIEF_COLUMNS = ("belief_stop", "belief_death", "belief_return")
-#: Parameters set by the strategies for run dates (drawn relative to the run, not the registry).
-DATE_PARAMS = {"pilot_start", "pilot_end"}
 #: How many random runs each property test draws (the file takes well under two minutes).
 EXAMPLES = 80
 
@@ -85,35 +83,38 @@ def value_of(s: ParamSpec) -> st.SearchStrategy:
     return st.one_of(options)
 
 
-NUMERIC_AND_CHOICES = [s for s in REGISTRY if s.name not in DATE_PARAMS]
+NUMERIC_AND_CHOICES = list(REGISTRY)
 
 
 @st.composite
 def parameter_sets(draw, start: dt.date, days: int) -> dict:
-    """Overrides of a random subset of the registry (anything from none to all of it), with the
-    pilot's dates drawn around the run so that it is in force for part of it half the time."""
+    """Overrides of a random subset of the registry (anything from none to all of it)."""
     chosen = draw(st.lists(st.sampled_from(NUMERIC_AND_CHOICES), unique_by=lambda s: s.name))
     overrides = {s.name: draw(value_of(s)) for s in chosen}
     loads = overrides.get("base_load", 40.0), overrides.get("max_load", 112.0)
     if loads[0] > loads[1]:  # a base load above the load ceiling is refused: keep them in order
         overrides["base_load"], overrides["max_load"] = loads[1], loads[0]
-    if draw(st.booleans()):
-        pilot_start = start + dt.timedelta(days=draw(st.integers(-60, days)))
-        pilot_end = pilot_start + dt.timedelta(days=draw(st.integers(0, 400)))
-        overrides.update(pilot_start=pilot_start, pilot_end=pilot_end)
     return overrides
 
 
 @st.composite
 def dated_policies(draw, start: dt.date, days: int) -> list[dict]:
-    """A few dated policies of any type, with settings anywhere in their registry ranges."""
+    """A few dated policies of any type, with settings anywhere in their registry ranges (those
+    left to the registry half the time); and, half the time, the pilot with its dates drawn
+    around the run, so that it is in force for part of it."""
     out = []
+    if draw(st.booleans()):
+        pilot_start = start + dt.timedelta(days=draw(st.integers(-60, days)))
+        pilot_end = pilot_start + dt.timedelta(days=draw(st.integers(0, 400)))
+        out.append({"type": "one_in_one_out", "start": pilot_start, "end": pilot_end})
+    spec = {s.name: s for s in REGISTRY}
     for kind in draw(st.lists(st.sampled_from(sorted(POLICY_TYPES)), max_size=3)):
         cls = POLICY_TYPES[kind]
-        spec = {s.name: s for s in REGISTRY}
         policy = {"type": kind}
-        for setting, param in cls.VALIDATE.items():
-            policy[setting] = draw(value_of(spec[param]))
+        for setting in cls.model_fields:
+            param = registry_parameter(cls, setting)
+            if param and draw(st.booleans()):
+                policy[setting] = draw(value_of(spec[param]))
         begin = start + dt.timedelta(days=draw(st.integers(-30, days)))
         policy["start"] = begin
         if draw(st.booleans()):
@@ -311,6 +312,6 @@ def test_invariants_hold_over_a_scenarios_pilot_period(seed: int, name: str):
     scen = scenarios.get(name)
     setup = RunSetup(scen, start=dt.date(2025, 8, 4), days=60, seed=seed)
     daily = run_and_check(setup)
-    if scen.params.get("pilot_enabled"):
+    if any(p["type"] == "one_in_one_out" for p in scen.policies):
         assert daily.detained.sum() > 0  # the check above saw the pilot at work
 

@@ -31,7 +31,7 @@ def test_result_columns_are_known_without_running_and_match_a_run():
     assert list(daily.columns) == names
     for name, r in results.COLUMNS.items():
         assert r.unit and r.description, name
-        assert r.kind in ("flow", "level", "ratio", "flag")
+        assert r.kind in ("flow", "level", "ratio", "flag", "max")
     assert results.RATIOS == {"people_per_boat": "boats", "price_eur": "attempts", "taxi_share": "launches",
                               "share_60plus": "boats"}
     assert {"in_camps", "legal_queue", "belief_stop"} <= results.LEVELS

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 import channelsim
 from channelsim.model import ChannelModel
-from channelsim.params import GROUPS, REGISTRY, Params, ParameterError, ParamSpec, groups, parameter_table
+from channelsim.params import (GROUPS, REGISTRY, Params, ParameterError, ParamSpec, check_value,
+                               groups, parameter_table)
 
 NUMERIC = [s for s in REGISTRY if s.kind in ("float", "int")]
 INTS = [s for s in REGISTRY if s.kind == "int"]
@@ -75,7 +76,7 @@ def test_labels_are_unique_and_titles_carry_units():
     from channelsim.params import spec
     assert spec("officers_per_day").title() == "Officers on the coast per day (officers)"
     assert spec("weather_persistence").title() == "Persistence of the weather"
-    assert spec("pilot_enabled").title() == "One-in-one-out pilot"
+    assert spec("sea_interceptions").title() == "France's maritime doctrine"
 
 
 @pytest.mark.parametrize("s", REGISTRY, ids=_ids(list(REGISTRY)))
@@ -125,11 +126,11 @@ def test_params_round_trip_through_as_dict():
     p = Params()
     assert Params(**p.as_dict()) == p
     changed = Params(officers_per_day=1200, sea_interceptions=True, detention_rule="random",
-                     pilot_start="2025-09-01")
+                     challenges_from="2025-09-01")
     assert Params(**changed.as_dict()) == changed
     assert list(changed.as_dict()) == [s.name for s in REGISTRY]
     assert changed.changed() == {"officers_per_day": 1200.0, "sea_interceptions": True,
-                                 "detention_rule": "random", "pilot_start": dt.date(2025, 9, 1)}
+                                 "detention_rule": "random", "challenges_from": dt.date(2025, 9, 1)}
 
 
 def test_params_are_immutable_and_replace_validates():
@@ -144,11 +145,11 @@ def test_params_are_immutable_and_replace_validates():
 
 
 def test_values_are_converted_to_the_parameter_type():
-    p = Params(n_gangs=7, officers_per_day=900, sea_interceptions=True, pilot_start="2025-08-10")
+    p = Params(n_gangs=7, officers_per_day=900, sea_interceptions=True, challenges_from="2025-08-10")
     assert type(p.n_gangs) is int and type(p.officers_per_day) is float
     assert p.sea_interceptions is True
-    assert p.pilot_start == dt.date(2025, 8, 10)
-    assert Params(pilot_end=dt.datetime(2026, 7, 1, 0, 0)).pilot_end == dt.date(2026, 7, 1)
+    assert p.challenges_from == dt.date(2025, 8, 10)
+    assert Params(taxi_boats_from=dt.datetime(2026, 7, 1, 0, 0)).taxi_boats_from == dt.date(2026, 7, 1)
 
 
 def test_numpy_scalars_are_taken_like_python_values():
@@ -254,14 +255,14 @@ def test_a_whole_float_for_an_integer_is_rejected_with_a_hint(s: ParamSpec):
 
 @pytest.mark.parametrize("bad", ["true", "TRUE", "False"])
 def test_a_string_for_a_switch_is_rejected(bad):
-    assert_rejected(f"pilot_enabled={bad!r} is invalid: expected true or false", "pilot_enabled",
-                    pilot_enabled=bad)
+    assert_rejected(f"sea_interceptions={bad!r} is invalid: expected true or false",
+                    "sea_interceptions", sea_interceptions=bad)
 
 
 @pytest.mark.parametrize("bad", ["0001-01-01", "1899-12-31", "2200-01-01"])
 def test_dates_outside_the_calendar_span_are_rejected(bad):
-    assert_rejected(f"pilot_start={bad!r} is out of range: expected a date (YYYY-MM-DD) between "
-                    "1900-01-01 and 2199-12-31", "pilot_start", pilot_start=bad)
+    assert_rejected(f"challenges_from={bad!r} is out of range: expected a date (YYYY-MM-DD) "
+                    "between 1900-01-01 and 2199-12-31", "challenges_from", challenges_from=bad)
 
 
 def test_a_base_load_above_the_load_ceiling_is_rejected_naming_both():
@@ -317,9 +318,19 @@ def test_check_value_checks_one_value_alone():
         check_value("max_lod", 3)
 
 
-def test_a_pilot_ending_before_it_starts_is_rejected():
-    message = assert_rejected("2025-08-01", "pilot_end", pilot_start="2025-09-01", pilot_end="2025-08-01")
-    assert "pilot_start" in message
+@pytest.mark.parametrize("name, value", [("pilot_enabled", True), ("pilot_start", "2025-08-04"),
+                                         ("pilot_end", "2026-06-30"), ("route_opens", "2025-08-07")])
+def test_the_pilots_former_parameters_say_it_is_switched_on_by_its_policy(name, value):
+    """The pilot's switch and dates live in its policy only; a value for one of the parameters
+    that used to hold them says where they went, in a scenario file and in Python."""
+    for attempt in (lambda: Params(**{name: value}), lambda: check_value(name, value),
+                    lambda: channelsim.simulate(days=1, **{name: value})):
+        with pytest.raises(ParameterError) as err:
+            attempt()
+        message = str(err.value)
+        assert message.startswith(f"{name} is no longer a parameter")
+        assert '[[policies]] entry of type "one_in_one_out"' in message
+        assert 'type = "one_in_one_out"' in message and "OneInOneOut(" in message
 
 
 # ----------------------------------------------------------------------------- overrides reach the model

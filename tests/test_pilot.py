@@ -3,11 +3,14 @@ admissions, the scenarios on the pipeline, and applicants who keep choosing whil
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
 import channelsim
 from channelsim import scenarios
+from channelsim.policies import OneInOneOut
 
 #: Published cumulative (returned, admitted) by date (channel_facts.csv:
 #: pilot_returns_cumulative, pilot_returns_admissions_cumulative).
@@ -44,7 +47,9 @@ def test_pilot_scenarios_round_trip_through_toml():
     for name in ("pilot_as_run", "pilot_announced", "pilot_scaled"):
         scen = scenarios.get(name)
         assert scenarios.loads(scenarios.dumps(scen)) == scen
-        assert scen.make_params().pilot_enabled
+        pilots = [p for p in scen.make_policies(scen.make_params()) if isinstance(p, OneInOneOut)]
+        assert len(pilots) == 1 and (pilots[0].start, pilots[0].end) == (dt.date(2025, 8, 4),
+                                                                        dt.date(2026, 6, 30))
 
 
 def test_announced_and_scaled_return_more_than_as_run():

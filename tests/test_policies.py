@@ -45,7 +45,7 @@ class RecordingPilot(OneInOneOut):
 
 
 def run_pilot(days=200, seed=3, start="2025-01-06", params=None, **settings):
-    p = Params(pilot_start=PILOT_START, pilot_end=PILOT_END, **(params or {}))
+    p = Params(**(params or {}))
     settings = {"first_removal_days": 0, "selection_share": 1.0, "seats_per_week": 5000,
                 **settings}
     pilot = RecordingPilot(start=PILOT_START, end=PILOT_END, **settings)
@@ -231,10 +231,11 @@ def test_policy_settings_are_validated_with_the_registry_bounds():
         MaritimeDoctrine(rate=1.5)
     with pytest.raises(ParameterError, match="one_in_one_out.weekly_return_cap"):
         OneInOneOut(weekly_return_cap=-1)
-    with pytest.raises(ParameterError, match="one_in_one_out.parity_lead: parity_lead=-1"):
+    with pytest.raises(ParameterError, match=r"one_in_one_out.parity_lead=-1 is out of range: expected an integer between 0 and 5000"):
         OneInOneOut(parity_lead=-1)
-    with pytest.raises(ParameterError, match="one_in_one_out.seats_per_week: removal_seats_per_week=12.5 "
-                                             "is not an integer"):
+    with pytest.raises(ParameterError, match=r"one_in_one_out.seats_per_week=12.5 is not an integer: expected "
+                                             r"an integer between 0 and 5000 \(people/week\) \(as the registry's "
+                                             "removal_seats_per_week"):
         OneInOneOut(seats_per_week=12.5)
     with pytest.raises(ParameterError, match="one_in_one_out.detention_places.*not an integer"):
         OneInOneOut(detention_places=200.0)
@@ -284,13 +285,88 @@ def test_beliefs_move_with_what_people_observe():
 def test_a_larger_weekly_cap_does_not_raise_attempts():
     """Deterrence emerges from beliefs: more returns never bring more attempts (ensemble of seeds)."""
     def attempts(cap, places, seed):
-        p = Params(pilot_enabled=True, pilot_start=PILOT_START, pilot_end=PILOT_END,
-                   weekly_return_cap=cap, removal_seats_per_week=cap, first_removal_days=0,
-                   pilot_selection_share=1.0, detention_places=places)
-        daily = channelsim.simulate(days=180, start="2025-01-06", seed=seed, **p.changed())
+        scen = channelsim.scenarios.Scenario(
+            name="pilot", start=dt.date(2025, 1, 6), days=180,
+            params=dict(weekly_return_cap=cap, removal_seats_per_week=cap, first_removal_days=0,
+                        pilot_selection_share=1.0, detention_places=places),
+            policies=[{"type": "one_in_one_out", "start": PILOT_START, "end": PILOT_END,
+                       "route_opens": dt.date(2025, 8, 7)}])
+        daily = channelsim.simulate(scen, seed=seed)
         return daily.loc[str(PILOT_START): str(PILOT_END), "attempts"].sum()
 
     seeds = range(4)
     small = np.mean([attempts(50, 200, s) for s in seeds])
     large = np.mean([attempts(800, 3000, s) for s in seeds])
     assert large <= small
+
+
+def test_settings_shared_with_the_registry_have_its_bounds_and_choices():
+    """A setting that names a registry parameter declares the same constraints (the registry
+    stays the one place where a bound is decided)."""
+    import annotated_types as at
+    from typing import get_args
+
+    from channelsim.params import spec
+    from channelsim.policies import POLICY_TYPES, registry_parameter
+
+    checked = 0
+    for cls in POLICY_TYPES.values():
+        for name, field in cls.model_fields.items():
+            param = registry_parameter(cls, name)
+            if param is None:
+                continue
+            s = spec(param)
+            if s.kind in ("float", "int"):
+                bounds = {type(m): m for m in field.metadata}
+                assert bounds[at.Ge].ge == s.low and bounds[at.Le].le == s.high, (cls.kind, name)
+            elif s.kind == "choice":
+                choices = {a for arg in get_args(field.annotation) for a in get_args(arg) or (arg,)}
+                assert set(s.choices) <= choices, (cls.kind, name)
+            checked += 1
+    assert checked >= 18
+
+
+def test_pilot_settings_left_unset_take_the_registry_values_of_the_model():
+    pilot = OneInOneOut(weekly_return_cap=20)
+    assert pilot.detention_places is None and pilot.start == dt.date(2025, 8, 4)
+    before = pilot.to_dict()
+    model = ChannelModel(Params(detention_places=321, weekly_return_cap=99), start="2025-08-01",
+                         rng=1, policies=[pilot])
+    assert pilot.detention_places == 321 and pilot.seats_per_week == Params().removal_seats_per_week
+    assert pilot.weekly_return_cap == 20  # given: kept
+    assert pilot.to_dict() == before == {"type": "one_in_one_out", "start": dt.date(2025, 8, 4),
+                                         "end": dt.date(2026, 6, 30), "weekly_return_cap": 20}
+    # the same policy attached to another model takes that model's values
+    ChannelModel(Params(detention_places=55), start="2025-08-01", rng=1, policies=[pilot])
+    assert pilot.detention_places == 55 and model.policies[0] is pilot
+
+
+def test_policies_pickle_and_deepcopy_with_their_state():
+    import copy
+    import pickle
+
+    pilot = OneInOneOut(start="2025-03-03", end="2025-06-30", first_removal_days=0,
+                        selection_share=1.0, seats_per_week=5000)
+    model = ChannelModel(start="2025-03-01", rng=3, policies=[pilot,
+                                                               MaritimeDoctrine(target="both")])
+    model.run_for(30)
+    for twin in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        copied = twin.policies[0]
+        assert copied is not pilot and copied == pilot and copied.model is twin
+        assert copied.returns_by_day == pilot.returns_by_day and copied._week == pilot._week
+        assert twin.policies[1].target == "both"
+    twin = pickle.loads(pickle.dumps(model))
+    model.run_for(20)
+    twin.run_for(20)
+    assert model.results().equals(twin.results())  # continues identically
+
+
+def test_a_bad_assignment_to_a_setting_is_refused_by_name():
+    doctrine = MaritimeDoctrine()
+    with pytest.raises(ParameterError, match=r"maritime_doctrine.target='boats' is invalid: "
+                                             r"expected one of 'taxi', 'loaded', 'both'"):
+        doctrine.target = "boats"
+    with pytest.raises(ParameterError, match="maritime_doctrine.end=2025-01-01 is before"):
+        MaritimeDoctrine(start="2025-02-01").end = "2025-01-01"
+    doctrine.rate = 0.5
+    assert doctrine.to_dict()["rate"] == 0.5

@@ -9,7 +9,7 @@ import pytest
 
 from channelsim import ChannelModel, aggregate, summary
 from channelsim.plotting import MapView, overview
-from channelsim.results import LEVELS, RATIOS
+from channelsim.results import LEVELS, MAXIMA, RATIOS
 
 SUMMARY_KEYS = {"days", "arrivals", "boats", "people_per_boat", "attempts", "stopped", "stopped_share",
                 "deaths", "rescued", "crossable_days", "days_with_arrivals", "mean_in_camps"}
@@ -77,7 +77,7 @@ def test_period_totals_equal_daily_totals(default_year, freq, periods):
     assert len(agg) == periods
     assert agg.days.sum() == len(daily) == 366  # the whole of 2024
     flows = [c for c in daily.columns
-             if c not in LEVELS and c not in RATIOS and c != "crossable"]
+             if c not in LEVELS and c not in RATIOS and c not in MAXIMA and c != "crossable"]
     assert "arrivals" in flows and "launches_calais" in flows
     np.testing.assert_allclose(agg[flows].sum().to_numpy(float), daily[flows].sum().to_numpy(float))
     assert agg.crossable.sum() == daily.crossable.sum()
@@ -198,3 +198,20 @@ def test_map_shows_one_marker_per_boat_at_sea(busy_day):
         assert len(view.vessels.get_offsets()) == model.params.bf_vessels
     finally:
         plt.close(fig)
+
+
+@pytest.mark.parametrize("freq", ["week", "month", "year"])
+def test_the_largest_load_of_a_period_is_the_largest_of_its_days(default_year, freq):
+    """``largest_load`` is the day's fullest boat: over a week, month or year it is the fullest
+    boat of any of its days, not a sum nor a mean of the days (in the tables and the totals)."""
+    from channelsim.experiments import run_totals
+
+    daily = default_year(0)
+    assert "largest_load" in MAXIMA and "largest_load" not in LEVELS
+    agg = aggregate(daily, freq)
+    rule = {"week": "W-SUN", "month": "MS", "year": "YS"}[freq]
+    expected = daily["largest_load"].resample(rule).max()
+    np.testing.assert_array_equal(agg["largest_load"].to_numpy(), expected.to_numpy())
+    busy = agg[agg.boats > 0]
+    assert (busy.largest_load >= busy.people_per_boat).all()  # the fullest boat, not a mean
+    assert run_totals(daily)["largest_load"] == daily["largest_load"].max() > 60

@@ -62,7 +62,7 @@ def test_simulate_runs_a_scenario_by_name_over_its_period():
 
 def test_overrides_apply_on_top_of_a_scenario():
     model = channelsim.build_model("pilot_announced", weekly_return_cap=75)
-    assert model.params.weekly_return_cap == 75 and model.params.pilot_enabled
+    assert model.params.weekly_return_cap == 75 and isinstance(model.policies[0], OneInOneOut)
     assert model.policies[0].weekly_return_cap == 75
 
 
@@ -78,9 +78,10 @@ def test_builtin_scenarios_round_trip_through_toml(name, tmp_path):
 
 def test_a_user_scenario_round_trips_exactly(tmp_path):
     scen = Scenario(name="mine", description="A test bundle", start=dt.date(2025, 2, 1), days=90,
-                    params={"officers_per_day": 1234.5, "pilot_enabled": True, "detention_rule": "random",
-                            "pilot_start": dt.date(2025, 3, 1)},
-                    policies=[{"type": "maritime_doctrine", "start": dt.date(2025, 4, 1), "rate": 0.25}])
+                    params={"officers_per_day": 1234.5, "detention_rule": "random"},
+                    policies=[{"type": "one_in_one_out", "start": dt.date(2025, 3, 1),
+                               "weekly_return_cap": 30},
+                              {"type": "maritime_doctrine", "start": dt.date(2025, 4, 1), "rate": 0.25}])
     path = scenarios.save(scen, tmp_path / "mine.toml")
     assert scenarios.load(path) == scen
     daily = channelsim.simulate(path, seed=1)
@@ -124,8 +125,16 @@ def test_unknown_scenario_names_and_missing_files_are_rejected(tmp_path):
     ('name = "x"\ndescription = 5\n', r"description=5 is invalid: expected a string"),
     ('name = ""\n', r"name='' is invalid: expected a non-empty string"),
     ('name = 3\n', r"name=3 is invalid: expected a non-empty string"),
-    ('name = "x"\n[params]\npilot_enabled = "TRUE"\n',
-     r"\[params\]: pilot_enabled='TRUE' is invalid: expected true or false"),
+    ('name = "x"\n[params]\nsea_interceptions = "TRUE"\n',
+     r"\[params\]: sea_interceptions='TRUE' is invalid: expected true or false"),
+    ('name = "x"\n[params]\npilot_enabled = true\n',
+     r"\[params\]: pilot_enabled is no longer a parameter: .* add a \[\[policies\]\] entry of "
+     r'type "one_in_one_out" \(in a scenario file: \[\[policies\]\] / type = "one_in_one_out"'),
+    ('name = "x"\n[[policies]]\ntype = "one_in_one_out"\nstart = 2025-09-01\nend = 2025-08-01\n',
+     r"policies\[0\]: one_in_one_out.end=2025-08-01 is before one_in_one_out.start=2025-09-01"),
+    ('name = "x"\n[[policies]]\ntype = "maritime_doctrine"\ntarget = "boats"\n',
+     r"policies\[0\]: maritime_doctrine.target='boats' is invalid: expected one of 'taxi', "
+     r"'loaded', 'both'"),
     ('name = "x"\n[params]\nn_gangs = 3.0\n', r"\[params\]: n_gangs=3.0 is not an integer"),
     ('name = "x"\n[params]\nbase_load = 100.0\nmax_load = 1.0\n',
      r"\[params\]: base_load=100.0 is above max_load=1.0"),
@@ -188,7 +197,8 @@ def test_simulate_without_a_scenario_runs_the_whole_calendar_year():
     ({"description": 5}, "description=5 is invalid: expected a string"),
     ({"start": "someday"}, "start='someday' is invalid: expected a date"),
     ({"start": "1899-12-31"}, "start='1899-12-31' is out of range"),
-    ({"params": {"pilot_enabled": "TRUE"}}, "pilot_enabled='TRUE' is invalid"),
+    ({"params": {"sea_interceptions": "TRUE"}}, "sea_interceptions='TRUE' is invalid"),
+    ({"params": {"pilot_enabled": True}}, "pilot_enabled is no longer a parameter"),
     ({"params": [("n_gangs", 3)]}, "params=.* is invalid: expected a table"),
     ({"policies": {"type": "maritime_doctrine"}}, "policies=.* is invalid: expected an array"),
     ({"colour": "red"}, "unknown field 'colour'"),

@@ -387,7 +387,7 @@ class Dashboard:
         title = (f"{html.escape(s.label)}: {s.start:%d %b %Y} to {s.end:%d %b %Y}, seed {s.seed}"
                  + ("" if len(daily) >= s.days else f" · {len(daily)} of {s.days} days so far"))
         self.charts.show(daily, previous=previous, period=(s.start, s.end),
-                         policies=policy_periods(s.scenario, s.params, s.start, s.end), title=title,
+                         policies=policy_periods(s.scenario, s.start, s.end), title=title,
                          final=False)
         self.charts.set_cursor(self._cursor_date(), final=final)
 

@@ -109,21 +109,19 @@ def weekly_totals(daily: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def policy_periods(scenario: Any, params: Any, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date, str]]:
-    """The dated policies within ``start``..``end``: the one in, one out pilot when ``params``
-    enable it, and the dated policies of ``scenario``; as (first day, last day, name)."""
-    from ..policies import policy_from_dict
+def policy_periods(scenario: Any, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date, str]]:
+    """The dated policies of ``scenario`` (its ``[[policies]]``, the only switch of a policy,
+    the pilot included) within ``start``..``end``; as (first day, last day, name)."""
+    from ..policies import OneInOneOut, policy_from_dict
 
     out = []
-    if params is not None and getattr(params, "pilot_enabled", False):
-        lo, hi = max(params.pilot_start, start), min(params.pilot_end, end)
-        if lo <= hi:
-            out.append((lo, hi, "one in, one out pilot"))
     for raw in getattr(scenario, "policies", ()) or ():
         policy = policy_from_dict(dict(raw)) if not hasattr(raw, "kind") else raw
         lo, hi = max(policy.start or start, start), min(policy.end or end, end)
         if lo <= hi:
-            out.append((lo, hi, policy.kind.replace("_", " ")))
+            name = ("one in, one out pilot" if isinstance(policy, OneInOneOut)
+                    else policy.kind.replace("_", " "))
+            out.append((lo, hi, name))
     return out
 
 

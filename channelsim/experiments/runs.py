@@ -26,7 +26,7 @@ import pandas as pd
 from .. import scenarios
 from .. import checks
 from ..params import ParameterError
-from ..results import LEVELS, RATIOS, TOTAL_NAMES, summary
+from ..results import LEVELS, MAXIMA, RATIOS, TOTAL_NAMES, summary
 from ..simulation import simulate
 
 __all__ = [
@@ -128,13 +128,16 @@ def _scenario(text: str) -> scenarios.Scenario:
 def run_totals(daily: pd.DataFrame) -> dict[str, float]:
     """Totals of one run, as floats: :func:`channelsim.results.summary`, then every other
     numeric result column under its own name (flows summed over the run, levels such as
-    ``in_camps`` averaged, ratios such as ``price_eur`` recomputed from their flows)."""
+    ``in_camps`` averaged, ratios such as ``price_eur`` recomputed from their flows, maxima
+    such as ``largest_load`` the largest of the days)."""
     totals = {k: float(v) for k, v in summary(daily).items()}
     for col in daily.columns:
         if col in totals or daily[col].dtype == bool or not pd.api.types.is_numeric_dtype(daily[col]):
             continue
         if col in LEVELS:
             totals[col] = float(daily[col].mean())
+        elif col in MAXIMA:
+            totals[col] = float(daily[col].max())
         elif col in RATIOS:
             weight = daily[RATIOS[col]]
             totals[col] = float((daily[col] * weight).sum() / weight.sum()) if weight.sum() else 0.0

@@ -185,7 +185,7 @@ class Factor(_Spec):
             if not self.values:
                 raise SpecError(f"{self.name}: values=[] is invalid: expected at least one value")
             typed = tuple(check_value(s.name, v) for v in self.values)  # each value alone; combinations
-            # (e.g. pilot_end after pilot_start) are checked point by point before any run
+            # (e.g. base_load at most max_load) are checked point by point before any run
             if len(set(typed)) != len(typed):
                 raise SpecError(f"{self.name}: values={list(self.values)!r} repeat a value: "
                                 "expected distinct values")

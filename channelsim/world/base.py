@@ -21,8 +21,9 @@ __all__ = ["Result", "Module", "KINDS"]
 
 #: How a daily column summarises over a period: a flow is summed, a level (a state at the end
 #: of the day) averaged, a ratio recomputed from its weight (never averaged from daily ratios),
-#: a flag counts the days it holds.
-KINDS = ("flow", "level", "ratio", "flag")
+#: a flag counts the days it holds, and a maximum (the day's largest of something) is the
+#: largest of the days.
+KINDS = ("flow", "level", "ratio", "flag", "max")
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Result:
 
     name: str
     unit: str
-    kind: Literal["flow", "level", "ratio", "flag"]
+    kind: Literal["flow", "level", "ratio", "flag", "max"]
     description: str
     weight: str | None = None
     dtype: type = int  #: the Python type of the daily value

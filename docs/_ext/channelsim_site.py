@@ -200,7 +200,8 @@ def result_columns_md() -> str:
 
 
 _AGGREGATION = {"flow": "summed", "level": "averaged (a state at the end of a day)",
-                "ratio": "recomputed from the summed flows", "flag": "counted (days it holds)"}
+                "ratio": "recomputed from the summed flows", "flag": "counted (days it holds)",
+                "max": "the largest of the days"}
 
 
 def result_kinds_md() -> str:
@@ -230,8 +231,6 @@ def result_kinds_md() -> str:
 
 def policies_md() -> str:
     """Each policy type with its settings: TOML ``type``, default, unit, range, meaning."""
-    import dataclasses
-
     from channelsim import params, policies
 
     table = params.parameter_table().set_index("name")
@@ -241,21 +240,32 @@ def policies_md() -> str:
         out += [f"## {cls.__name__}", "",
                 (f"{{py:class}}`channelsim.policies.{cls.__name__}`, `type = \"{kind}\"` in a "
                  f"scenario file. {doc}"), "",
-                "| Setting | Default | Unit | Range | Meaning |", "|---|---|---|---|---|",
-                "| `start` | open | date | — | first day in force (inclusive) |",
-                "| `end` | open | date | — | last day in force (inclusive) |"]
-        for f in dataclasses.fields(cls):
-            if f.name in ("start", "end"):
-                continue
-            param = cls.VALIDATE.get(f.name)
-            row = table.loc[param] if param in table.index else None
-            unit = row.unit if row is not None and row.unit else "—"
-            rng = row.range if row is not None else "—"
-            meaning = f"{row.description} (registry: `{param}`)" if row is not None else "—"
-            out.append(f"| `{f.name}` | {_cell(f.default)} | {_cell(unit)} | {_cell(rng)} | "
-                       f"{_cell(meaning)} |")
+                "| Setting | Default | Unit | Range | Meaning |", "|---|---|---|---|---|"]
+        out += [_setting_row(cls, name, field, table) for name, field in cls.model_fields.items()]
         out.append("")
     return "\n".join(out)
+
+
+def _setting_row(cls, name: str, field, table) -> str:
+    """One setting of a policy as a table row: dates are the policy's own (with their source);
+    other settings share a registry parameter's unit, range and meaning."""
+    from channelsim.policies import registry_parameter
+
+    param = registry_parameter(cls, name)
+    row = table.loc[param] if param in table.index else None
+    if row is None:
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        default = field.default if field.default is not None else (
+            "open" if name in ("start", "end") else "—")
+        meaning = field.description or {"start": "first day in force (inclusive)",
+                                        "end": "last day in force (inclusive)"}.get(name, "—")
+        if extra.get("source"):
+            meaning += f" (source: {extra['source']})"
+        return f"| `{name}` | {_cell(default)} | date | — | {_cell(meaning)} |"
+    default = f"registry: {row.default}" if field.default is None else field.default
+    unit = row.unit if row.unit else "—"
+    return (f"| `{name}` | {_cell(default)} | {_cell(unit)} | {_cell(row.range)} | "
+            f"{_cell(f'{row.description} (registry: `{param}`)')} |")
 
 
 def fact_sources_md() -> str:
