@@ -254,3 +254,30 @@ def test_the_predictive_check_sets_weekly_bands_beside_the_record(wide):
     assert w.loc[first, "record"] == rec[first - pd.Timedelta(days=6):first].sum()
     assert check.yearly.loc[2018, "arrivals_record"] == rec["2018"].sum()
     assert len(check.plot().axes) == 1
+
+
+# ------------------------------------------------------------------------ the shipped posterior
+@pytest.fixture(scope="module")
+def shipped():
+    return P.shipped()
+
+
+def test_the_shipped_posterior_was_made_from_the_whole_record_and_checked(shipped):
+    assert shipped.parameters == [p.name for p in P.DEFAULT_PRIORS]
+    assert shipped.info["runs"] >= 200 and shipped.info["failed_runs"] == 0
+    assert len(shipped) >= 2000
+    assert shipped.info["statistics"] == list(summaries.check_names(None))
+    for p in shipped.priors:
+        assert shipped.draws[p.name].between(p.low, p.high).all(), p.name
+    # simulation-based calibration on at least 20 synthetic data sets, every parameter
+    assert shipped.sbc.groupby("parameter").size().min() >= 20
+    assert set(P.sbc_uniformity(shipped.sbc).index) == set(shipped.parameters)
+    # the emulator's own validation on held-out runs, one row per statistic
+    assert len(shipped.validation) == len(shipped.info["statistics"])
+    assert shipped.validation["coverage_90"].between(0, 1).all()
+    assert 0 < shipped.info["predictive_coverage_90"] <= 1
+
+
+def test_the_record_pins_the_share_stopped_through_the_police_effectiveness(shipped):
+    # the share of attempts stopped (facts: 42-47%) is read from stop_effectiveness alone
+    assert shipped.summary().loc["stop_effectiveness", "identified"] == "yes"
