@@ -204,8 +204,11 @@ def _shot(page, name: str) -> Path:
 FIGURE_BOXES = """() => [...document.querySelectorAll('.channelsim-figure')].filter(e => e.offsetParent)
   .map(e => { e.scrollIntoView({block: 'nearest', inline: 'nearest'}); const r = e.getBoundingClientRect();
     const svg = e.querySelector('.main-svg').getBoundingClientRect();
+    const texts = [...e.querySelectorAll('.main-svg text, .infolayer text')].map(t => t.getBoundingClientRect())
+      .filter(t => t.width > 0);
     return {name: [...e.classList].find(c => c.startsWith('channelsim-') && c !== 'channelsim-figure'),
-            left: r.left, top: r.top, right: r.right, bottom: r.bottom, plot_right: svg.right}; })"""
+            left: r.left, top: r.top, right: r.right, bottom: r.bottom, plot_right: svg.right,
+            text_left: Math.min(...texts.map(t => t.left)), text_right: Math.max(...texts.map(t => t.right))}; })"""
 #: The dashboard's box, and how far the dashboard, the page and JupyterLab's notebook could be
 #: scrolled sideways (scrollWidth beyond clientWidth: content clipped or hidden to the right).
 SIDEWAYS = """() => { const root = document.querySelector('.channelsim-root'), r = root.getBoundingClientRect();
@@ -230,6 +233,8 @@ def _check_layout(page, where: str, width: int, height: int) -> dict:
         assert b["top"] >= 0 and b["bottom"] <= height + 0.5, (where, height, name, b)
         assert b["right"] - b["left"] > 280, (where, width, name, b)
         assert b["plot_right"] <= b["right"] + 1, (where, width, name, b)  # the drawing follows its box
+        # no title, label or legend entry runs past the figure's edges
+        assert b["text_left"] >= b["left"] - 1 and b["text_right"] <= b["right"] + 1, (where, width, name, b)
     m, c = boxes["channelsim-map"], boxes["channelsim-charts"]
     assert m["right"] <= c["left"] + 1, f"map and charts are not side by side: {m} {c}"
     page.locator(".channelsim-map").scroll_into_view_if_needed()

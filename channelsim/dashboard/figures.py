@@ -57,7 +57,7 @@ WEEKLY = (("arrivals", 1, "arrivals (people)", CURRENT_COLOUR, "bar"),
 BOAT_SYMBOLS = {"beach": "circle", "taxi": "hexagon"}
 MODE_WORDS = {"beach": "launched from the beach", "taxi": "taxi boat, boarded in the water"}
 PANELS = ("Arrivals in the UK (people a week)", "People per boat (mean, largest)",
-          "Deaths at sea (a week)", "Attempts and stops (people a week)",
+          "Deaths at sea (a week)", "Attempts and stops (a week)",
           "Returns and admissions (a week)", "Waiting in camps (people)")
 
 
