@@ -220,6 +220,19 @@ LAYOUTS = {"voila": [(1280, 800, None), (1920, 1080, None)],
            "lab": [(1280, 800, True), (1280, 800, False), (1920, 1080, True), (1920, 1080, False)]}
 
 
+FIGURES_FIT = """() => [...document.querySelectorAll('.channelsim-figure')].filter(e => e.offsetParent)
+  .every(e => { const svg = e.querySelector('.main-svg');
+    return svg && Math.abs(svg.getBoundingClientRect().width - e.getBoundingClientRect().width) <= 1; })"""
+
+
+def _wait_for_figures_to_fit(page) -> None:
+    """Until every figure has been redrawn at its container's new width (a loaded machine can
+    take seconds), then a moment for its margins to settle."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(FIGURES_FIT, timeout=30_000)
+    page.wait_for_timeout(500)
+
+
 def _check_layout(page, where: str, width: int, height: int) -> dict:
     """Every figure inside the viewport (horizontally as it is, vertically once scrolled into
     view) and inside the dashboard, its drawing inside its box, the map and the charts side by
@@ -257,7 +270,7 @@ def test_every_figure_fits_the_viewport_at_laptop_and_desktop_sizes(servers, bro
             if file_browser is not None:
                 _file_browser(page, shown=file_browser)
                 assert page.locator("#jp-left-stack").is_visible() == file_browser
-            page.wait_for_timeout(800)  # the figures follow their container's new size
+            _wait_for_figures_to_fit(page)
             _check_layout(page, where, width, height)
             _shot(page, f"{where}_{width}x{height}" + ("_file_browser" if file_browser else ""))
         assert not page.outside, f"requested from outside this computer: {page.outside}"
