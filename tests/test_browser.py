@@ -208,7 +208,11 @@ FIGURE_BOXES = """() => [...document.querySelectorAll('.channelsim-figure')].fil
       .filter(t => t.width > 0);
     return {name: [...e.classList].find(c => c.startsWith('channelsim-') && c !== 'channelsim-figure'),
             left: r.left, top: r.top, right: r.right, bottom: r.bottom, plot_right: svg.right,
-            text_left: Math.min(...texts.map(t => t.left)), text_right: Math.max(...texts.map(t => t.right))}; })"""
+            text_left: Math.min(...texts.map(t => t.left)), text_right: Math.max(...texts.map(t => t.right)),
+            legend_top: (e.querySelector('.legend') || {getBoundingClientRect: () => ({top: Infinity})})
+              .getBoundingClientRect().top,
+            ticks_bottom: Math.max(...[...e.querySelectorAll('g[class^="x"][class$="tick"] text')]
+              .map(t => t.getBoundingClientRect()).filter(t => t.width > 0).map(t => t.bottom))}; })"""
 #: The dashboard's box, and how far the dashboard, the page and JupyterLab's notebook could be
 #: scrolled sideways (scrollWidth beyond clientWidth: content clipped or hidden to the right).
 SIDEWAYS = """() => { const root = document.querySelector('.channelsim-root'), r = root.getBoundingClientRect();
@@ -248,6 +252,7 @@ def _check_layout(page, where: str, width: int, height: int) -> dict:
         assert b["plot_right"] <= b["right"] + 1, (where, width, name, b)  # the drawing follows its box
         # no title, label or legend entry runs past the figure's edges
         assert b["text_left"] >= b["left"] - 1 and b["text_right"] <= b["right"] + 1, (where, width, name, b)
+        assert b["legend_top"] >= b["ticks_bottom"] - 1, ("legend over the dates", where, width, name, b)
     m, c = boxes["channelsim-map"], boxes["channelsim-charts"]
     assert m["right"] <= c["left"] + 1, f"map and charts are not side by side: {m} {c}"
     page.locator(".channelsim-map").scroll_into_view_if_needed()
