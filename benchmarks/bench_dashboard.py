@@ -29,6 +29,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's channelsim, as the served notebook uses
 NOTEBOOK = ROOT / "notebooks" / "01_explore.ipynb"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -58,10 +59,12 @@ def _voila(folder: Path) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "JUPYTER_RUNTIME_DIR": str(folder / "runtime")}
+    from channelsim.dashboard.app_server import voila_command, voila_environment  # as channelsim app runs it
+
+    env = {**voila_environment(), "PYTHONPATH": str(ROOT), "JUPYTER_RUNTIME_DIR": str(folder / "runtime")}
     log = open(folder / "voila.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "voila", NOTEBOOK.name, f"--port={port}", "--no-browser",
-                             "--Voila.ip=127.0.0.1"], cwd=folder, stdout=log, stderr=subprocess.STDOUT, env=env)
+    proc = subprocess.Popen(voila_command(Path(NOTEBOOK.name), port, open_browser=False),
+                            cwd=folder, stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}/"
     for _ in range(600):
         try:

@@ -42,6 +42,7 @@ from .params import ParameterError, Params, spec
 from .posterior import check_posterior
 from .results import COLUMNS
 from .checks import days as check_days
+from .formatting import table_html
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -316,7 +317,7 @@ class PolicyEffect:
         title = (f"<p><b>{self.policy}</b> against <b>{self.counterfactual}</b>, totals from "
                  f"{self.window[0]} to {self.window[1]}, {len(self.per_run)} paired runs, "
                  f"{self.level:.0%} intervals</p>")
-        return title + self.table.to_html(float_format=lambda v: f"{v:,.3g}")
+        return title + table_html(self.table)
 
     def change(self, output: str, relative: bool | None = None, digits: int = 1) -> str:
         """The effect on ``output`` as a phrase for prose, e.g. ``"−3.1% (90% interval −5.0%
@@ -335,8 +336,30 @@ class PolicyEffect:
             mid, lo, hi = row["difference"], row["low"], row["high"]
             fmt = ",.0f" if max(abs(mid), abs(lo), abs(hi)) >= 100 else f",.{digits}f"
             unit = ""
+        why = self.too_wide(output)
+        if why:
+            return (f"{_signed(mid, fmt)}{unit} (too uncertain to say: with {int(row['runs'])} runs the "
+                    f"{self.level:.0%} interval {why}, too wide to mean anything)")
         return (f"{_signed(mid, fmt)}{unit} ({self.level:.0%} interval {_signed(lo, fmt)}{unit} "
                 f"to {_signed(hi, fmt)}{unit})")
+
+    def too_wide(self, output: str) -> str:
+        """Why the interval of the effect on ``output`` is too wide to mean anything, or "" if
+        it is not: it reaches a fall of more than 100% of the counterfactual for an output no
+        run has below zero (a value the output cannot take), or it spans everything from a
+        halving to a doubling. With few runs (``CHANNELSIM_QUICK``) small counts such as deaths
+        often give such intervals; :meth:`change` then says so instead of printing them."""
+        row = self.table.loc[output]
+        lo, hi = row["relative_low"], row["relative_high"]
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            return ""
+        runs = self.per_run[[("counterfactual", output), ("policy", output)]]
+        never_negative = bool((runs >= 0).all().all())
+        if lo < -100 and never_negative:
+            return "reaches a fall of more than 100%"
+        if lo <= -50 and hi >= 100:
+            return "spans everything from a halving to a doubling"
+        return ""
 
     def plot(self, outputs: Sequence[str] | None = None, ax: Axes | None = None) -> Figure:
         """Bar chart of the relative changes (% of the counterfactual mean), one bar per output,

@@ -248,14 +248,14 @@ def misses(yearly: pd.DataFrame, backtest: pd.DataFrame | None = None,
     backtest origins where the model loses to the seasonal naive forecast."""
     lines = []
     for period, r in yearly.iterrows():
-        for what, unit in (("people", "people"), ("ppb", "people a boat")):
+        for what, unit, f in (("people", "people", ",.0f"), ("ppb", "people a boat", ".1f")):
             rec, med = r[f"record_{what}"], r[f"{what}_median"]
             lo, hi = r[f"{what}_q05"], r[f"{what}_q95"]
             off, outside = med / rec - 1.0, not lo <= rec <= hi
             if abs(off) > tolerance or outside:
-                lines.append(f"{period}: {unit}: model median {med:,.0f} against {rec:,.0f} "
+                lines.append(f"{period}: {unit}: model median {med:{f}} against {rec:{f}} "
                              f"recorded ({off:+.0%})" + (f"; the record is outside the 90% band "
-                                                         f"[{lo:,.0f}, {hi:,.0f}]" if outside else "") + ".")
+                                                         f"[{lo:{f}}, {hi:{f}}]" if outside else "") + ".")
     if backtest is not None:
         crps = backtest["crps"].unstack("forecaster")
         for (origin, freq), row in crps.iterrows():

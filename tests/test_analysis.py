@@ -118,6 +118,36 @@ def test_change_is_a_phrase_built_from_the_table(effect):
         effect.change("arrival")
 
 
+def _with_interval(effect, output: str, low: float, high: float) -> analysis.PolicyEffect:
+    table = effect.table.copy()
+    table.loc[output, ["relative_change", "relative_low", "relative_high"]] = [(low + high) / 2, low, high]
+    return dataclasses.replace(effect, table=table)
+
+
+def test_change_says_an_interval_is_too_wide_instead_of_printing_it(effect):
+    """A fall of more than 100% is impossible for deaths (no run has fewer than none); an
+    interval from a halving to a doubling says nothing: neither is printed."""
+    impossible = _with_interval(effect, "deaths", -125.9, 42.2)
+    phrase = impossible.change("deaths")
+    assert "too wide to mean anything" in phrase and "more than 100%" in phrase
+    assert "125.9" not in phrase and "42.2" not in phrase
+    assert phrase.startswith("\u221241.9% (too uncertain to say: with 3 runs the 90% interval")
+    assert "halving to a doubling" in _with_interval(effect, "deaths", -60.0, 150.0).change("deaths")
+    for low, high in ((-40.0, 150.0), (-60.0, 90.0), (-99.0, 20.0)):  # wide, but it says something
+        phrase = _with_interval(effect, "deaths", low, high).change("deaths")
+        assert "interval" in phrase and "too wide" not in phrase, phrase
+        assert not _with_interval(effect, "deaths", low, high).too_wide("deaths")
+
+
+def test_tables_show_no_exponents_and_no_nan(effect):
+    """The effect's table in a notebook: thousands separators, no 3.46e+04, a dash for the
+    relative change of an output the counterfactual never has (returns)."""
+    shown = effect._repr_html_()
+    assert "e+0" not in shown and "e-0" not in shown and "NaN" not in shown
+    assert f"<td>{effect.table.loc['arrivals', 'counterfactual_mean']:,.0f}</td>" in shown
+    assert "<td>\u2014</td>" in shown
+
+
 def test_plots_show_each_output_with_its_interval(effect):
     fig = effect.plot()
     ax = fig.axes[0]

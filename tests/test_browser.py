@@ -3,15 +3,21 @@ notebooks/01_explore.ipynb on 127.0.0.1 (its period shortened to keep the tests 
 headless Chromium (Debian's /usr/bin/chromium, driven by Playwright; never a downloaded build)
 checks what a user relies on:
 
-* at 1280 x 800 and 1920 x 1080, in Voila and JupyterLab, every figure fits in the viewport,
-  the map and the charts sit side by side, and the page does not scroll sideways;
-* no figure code is fetched from outside the machine;
+* at 1280 x 800 and 1920 x 1080, in Voila and in JupyterLab with its file browser open or
+  closed, nothing is clipped sideways: every figure lies inside the viewport and inside the
+  dashboard, the map and the charts sit side by side in one row, and neither the page nor the
+  notebook scrolls sideways. Vertically the notebook and the page may scroll: each figure,
+  once scrolled into view, lies wholly inside the viewport;
+* the pages request nothing from outside this computer (Voila is started as ``channelsim app``
+  starts it, with the package's template, which drops Voila's links to a CDN);
+* the charts' camera button saves a PNG of them, and the export panel's link an SVG, in both;
 * a slider moved with the mouse updates the charts (and how long that took is printed);
 * hovering a boat on the map shows the people aboard;
 * a scenario switch with edited parameters asks first;
 * the download link produces a CSV file.
 
-Screenshots are saved under out/browser/ (their paths are printed).
+Screenshots are saved under out/browser/, or the folder named by ``CHANNELSIM_SCREENSHOTS``
+(their paths are printed).
 """
 
 from __future__ import annotations
@@ -19,29 +25,30 @@ from __future__ import annotations
 import json
 import os
 import socket
+import struct
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
 from channelsim import scenarios
 from channelsim.dashboard.app import _scenario_label
+from channelsim.dashboard.app_server import voila_command, voila_environment
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "01_explore.ipynb"
-SCREENSHOT_DIR = ROOT / "out" / "browser"
+SCREENSHOT_DIR = Path(os.environ.get("CHANNELSIM_SCREENSHOTS", ROOT / "out" / "browser"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 TIMEOUT_MS = 240_000
 DAYS = 120  #: the period of the tests' dashboard (days)
 SIZES = [(1280, 800), (1920, 1080)]
-#: Voila's page template itself links Font Awesome's style sheets from a CDN (icons come from
-#: the bundled copy); nothing else may be fetched from outside.
-ALLOWED_OUTSIDE = ("fontawesome-free",)
+LOCAL = ("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:", "about:")
 
 pytestmark = [
     pytest.mark.browser,
@@ -70,7 +77,7 @@ def _short_notebook(folder: Path) -> Path:
 
 
 def _serve(cmd: list[str], url: str, work: Path, log: Path):
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(work / "runtime"), "PYTHONUNBUFFERED": "1",
+    env = {**voila_environment(), "JUPYTER_RUNTIME_DIR": str(work / "runtime"), "PYTHONUNBUFFERED": "1",
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     out = open(log, "w")
     proc = subprocess.Popen(cmd, cwd=work, stdout=out, stderr=subprocess.STDOUT, env=env)
@@ -103,8 +110,7 @@ def servers(tmp_path_factory):
     work = tmp_path_factory.mktemp("work")
     _short_notebook(work)
     vport, lport = _free_port(), _free_port()
-    voila = _serve([sys.executable, "-m", "voila", NOTEBOOK.name, f"--port={vport}", "--no-browser",
-                    "--Voila.ip=127.0.0.1", "--show_tracebacks=True"],
+    voila = _serve([*voila_command(Path(NOTEBOOK.name), vport, open_browser=False), "--show_tracebacks=True"],
                    f"http://127.0.0.1:{vport}/", work, work / "voila.log")
     try:
         lab = _serve([sys.executable, "-m", "jupyterlab", f"--port={lport}", "--no-browser",
@@ -135,13 +141,15 @@ def browser():
 
 
 def _open(browser, url: str, where: str, size: tuple[int, int]):
-    """A page showing the dashboard with its first run drawn; records requests leaving the machine."""
+    """A page showing the dashboard with its first run drawn. ``page.outside`` lists every
+    request (of the page, its frames and workers, and web sockets) to anything but this computer."""
     context = browser.new_context(viewport={"width": size[0], "height": size[1]}, accept_downloads=True)
+    outside: list[str] = []
+    context.on("request", lambda r: outside.append(r.url) if not r.url.startswith(LOCAL) else None)
     page = context.new_page()
+    page.outside = outside
+    page.on("websocket", lambda ws: outside.append(ws.url) if not ws.url.startswith(LOCAL) else None)
     page.set_default_timeout(TIMEOUT_MS)
-    page.outside = []
-    page.on("request", lambda r: page.outside.append(r.url)
-            if r.url.startswith(("http", "ws")) and "//127.0.0.1" not in r.url else None)
     page.goto(url, timeout=TIMEOUT_MS)
     if where == "lab":
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=TIMEOUT_MS)
@@ -196,37 +204,125 @@ def _shot(page, name: str) -> Path:
 FIGURE_BOXES = """() => [...document.querySelectorAll('.channelsim-figure')].filter(e => e.offsetParent)
   .map(e => { e.scrollIntoView({block: 'nearest', inline: 'nearest'}); const r = e.getBoundingClientRect();
     const svg = e.querySelector('.main-svg').getBoundingClientRect();
+    const texts = [...e.querySelectorAll('.main-svg text, .infolayer text')].map(t => t.getBoundingClientRect())
+      .filter(t => t.width > 0);
     return {name: [...e.classList].find(c => c.startsWith('channelsim-') && c !== 'channelsim-figure'),
-            left: r.left, top: r.top, right: r.right, bottom: r.bottom, plot_right: svg.right}; })"""
+            left: r.left, top: r.top, right: r.right, bottom: r.bottom, plot_right: svg.right,
+            text_left: Math.min(...texts.map(t => t.left)), text_right: Math.max(...texts.map(t => t.right)),
+            legend_top: (e.querySelector('.legend') || {getBoundingClientRect: () => ({top: Infinity})})
+              .getBoundingClientRect().top,
+            ticks_bottom: Math.max(...[...e.querySelectorAll('g[class^="x"][class$="tick"] text')]
+              .map(t => t.getBoundingClientRect()).filter(t => t.width > 0).map(t => t.bottom))}; })"""
+#: The dashboard's box, and how far the dashboard, the page and JupyterLab's notebook could be
+#: scrolled sideways (scrollWidth beyond clientWidth: content clipped or hidden to the right).
+SIDEWAYS = """() => { const root = document.querySelector('.channelsim-root'), r = root.getBoundingClientRect();
+  const over = e => e ? e.scrollWidth - e.clientWidth : null;
+  return {left: r.left, right: r.right, root: over(root), page: over(document.scrollingElement),
+          notebook: over(document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer'))}; }"""
+#: (width, height, JupyterLab's file browser shown): Voila has none.
+LAYOUTS = {"voila": [(1280, 800, None), (1920, 1080, None)],
+           "lab": [(1280, 800, True), (1280, 800, False), (1920, 1080, True), (1920, 1080, False)]}
+
+
+FIGURES_FIT = """() => [...document.querySelectorAll('.channelsim-figure')].filter(e => e.offsetParent)
+  .every(e => { const svg = e.querySelector('.main-svg');
+    return svg && Math.abs(svg.getBoundingClientRect().width - e.getBoundingClientRect().width) <= 1; })"""
+
+
+def _wait_for_figures_to_fit(page) -> None:
+    """Until every figure has been redrawn at its container's new width (a loaded machine can
+    take seconds), then a moment for its margins to settle."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(FIGURES_FIT, timeout=30_000)
+    page.wait_for_timeout(500)
+
+
+def _check_layout(page, where: str, width: int, height: int) -> dict:
+    """Every figure inside the viewport (horizontally as it is, vertically once scrolled into
+    view) and inside the dashboard, its drawing inside its box, the map and the charts side by
+    side in one row, and nothing that scrolls sideways; returns the figures' boxes."""
+    boxes = {b["name"]: b for b in page.evaluate(FIGURE_BOXES)}
+    assert {"channelsim-map", "channelsim-charts"} <= set(boxes), boxes
+    frame = page.evaluate(SIDEWAYS)
+    for name, b in boxes.items():
+        assert b["left"] >= 0 and b["right"] <= width + 0.5, (where, width, name, b)
+        assert b["left"] >= frame["left"] - 0.5 and b["right"] <= frame["right"] + 0.5, (where, width, name, b, frame)
+        assert b["top"] >= 0 and b["bottom"] <= height + 0.5, (where, height, name, b)
+        assert b["right"] - b["left"] > 280, (where, width, name, b)
+        assert b["plot_right"] <= b["right"] + 1, (where, width, name, b)  # the drawing follows its box
+        # no title, label or legend entry runs past the figure's edges
+        assert b["text_left"] >= b["left"] - 1 and b["text_right"] <= b["right"] + 1, (where, width, name, b)
+        assert b["legend_top"] >= b["ticks_bottom"] - 1, ("legend over the dates", where, width, name, b)
+    m, c = boxes["channelsim-map"], boxes["channelsim-charts"]
+    assert m["right"] <= c["left"] + 1, f"map and charts are not side by side: {m} {c}"
+    page.locator(".channelsim-map").scroll_into_view_if_needed()
+    m, c = ({**b, **page.evaluate("s => { const r = document.querySelector(s).getBoundingClientRect();"
+                                  " return {top: r.top, bottom: r.bottom}; }", f".{n}")}
+            for n, b in (("channelsim-map", m), ("channelsim-charts", c)))
+    assert m["top"] < c["bottom"] and c["top"] < m["bottom"], f"map and charts are not in one row: {m} {c}"
+    assert frame["root"] <= 1 and frame["page"] <= 1, (where, width, frame)
+    if where == "lab":
+        assert frame["notebook"] is not None and frame["notebook"] <= 1, (where, width, frame)
+    return boxes
 
 
 @pytest.mark.parametrize("where", ["voila", "lab"])
 def test_every_figure_fits_the_viewport_at_laptop_and_desktop_sizes(servers, browser, where):
     context, page = _open(browser, servers[where], where, SIZES[0])
     try:
-        for width, height in SIZES:
+        for width, height, file_browser in LAYOUTS[where]:
             page.set_viewport_size({"width": width, "height": height})
-            if where == "lab":  # a laptop user closes the file browser; a desktop has room for it
-                _file_browser(page, shown=width >= 1600)
-            page.wait_for_timeout(800)  # the figures follow their container's new size
-            boxes = {b["name"]: b for b in page.evaluate(FIGURE_BOXES)}
-            assert {"channelsim-map", "channelsim-charts"} <= set(boxes), boxes
-            for name, b in boxes.items():
-                assert b["left"] >= 0 and b["right"] <= width + 0.5, (where, width, name, b)
-                assert b["top"] >= 0 and b["bottom"] <= height + 0.5, (where, height, name, b)
-                assert b["right"] - b["left"] > 280, (where, width, name, b)
-                # the drawing follows its box: nothing cut off at the right
-                assert b["plot_right"] <= b["right"] + 1, (where, width, name, b)
-            m, c = boxes["channelsim-map"], boxes["channelsim-charts"]
-            assert m["right"] <= c["left"] + 1, f"map and charts are not side by side: {m} {c}"
-            page.locator(".channelsim-map").scroll_into_view_if_needed()
-            _shot(page, f"{where}_{width}x{height}")
-            if where == "lab":
-                assert page.locator("#jp-left-stack").is_visible() == (width >= 1600)
-            if where == "voila":
-                assert page.evaluate("() => document.scrollingElement.scrollWidth") <= width + 1
-        outside = [u for u in page.outside if not any(a in u for a in ALLOWED_OUTSIDE)]
-        assert not outside, f"fetched from outside the machine: {outside}"
+            if file_browser is not None:
+                _file_browser(page, shown=file_browser)
+                assert page.locator("#jp-left-stack").is_visible() == file_browser
+            _wait_for_figures_to_fit(page)
+            _check_layout(page, where, width, height)
+            _shot(page, f"{where}_{width}x{height}" + ("_file_browser" if file_browser else ""))
+        assert not page.outside, f"requested from outside this computer: {page.outside}"
+    finally:
+        context.close()
+
+
+def _download(page, click, folder: Path) -> Path:
+    with page.expect_download() as download:
+        click()
+    saved = folder / download.value.suggested_filename
+    download.value.save_as(saved)
+    return saved
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """Width and height of a PNG image (from its IHDR chunk); AssertionError if it is not one."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR", data[:16]
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.mark.parametrize("where", ["voila", "lab"])
+def test_figures_download_as_png_and_svg_and_nothing_comes_from_outside(servers, browser, where, tmp_path):
+    """The charts' camera button saves a PNG of the charts at twice their size on screen; the
+    export panel's link saves the charts as SVG; the page never asked another computer for
+    anything (style sheets, fonts, scripts, web sockets)."""
+    context, page = _open(browser, servers[where], where, SIZES[0])
+    try:
+        charts = page.locator(".channelsim-charts")
+        charts.scroll_into_view_if_needed()
+        charts.hover()
+        box = charts.bounding_box()
+        camera = page.locator(".channelsim-charts .modebar-btn[data-title^='Download plot as a PNG']")
+        png = _download(page, lambda: camera.click(timeout=30_000), tmp_path)
+        data = png.read_bytes()
+        width, height = _png_size(data)
+        assert png.name == "channelsim.png" and len(data) > 30_000, (png.name, len(data))
+        assert abs(width - 2 * box["width"]) <= 4 and abs(height - 2 * box["height"]) <= 4, (width, height, box)
+
+        page.locator(".lm-TabBar-tab", has_text="Export").click()
+        page.click("button.channelsim-export")
+        link = page.locator("a.channelsim-download", has_text="charts (SVG)")
+        svg = _download(page, lambda: link.click(), tmp_path)
+        assert svg.name.endswith("-charts.svg") and svg.stat().st_size > 50_000, (svg.name, svg.stat().st_size)
+        root = ElementTree.parse(svg).getroot()
+        assert root.tag == "{http://www.w3.org/2000/svg}svg" and len(root) > 0
+        assert not page.outside, f"requested from outside this computer: {page.outside}"
     finally:
         context.close()
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import os
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -432,10 +434,26 @@ def test_the_app_serves_a_notebook_of_the_dashboard_on_this_computer_only(tmp_pa
     assert nb["cells"][0]["source"].endswith("Dashboard('pilot_announced', seed=4, days=90)")
     cmd = voila_command(tmp_path / "x.ipynb", 9000, open_browser=False)
     assert "--Voila.ip=127.0.0.1" in cmd and "--port=9000" in cmd and "--no-browser" in cmd
+    assert "--template=channelsim" in cmd
     with pytest.raises(ParameterError, match="unknown scenario 'nowhere'"):
         app_notebook("nowhere")
     with pytest.raises(ParameterError, match="port=0 is invalid"):
         voila_command(tmp_path / "x.ipynb", 0)
+
+
+def test_the_app_template_extends_voilas_page_without_links_to_a_cdn():
+    """Voila finds the template on the JUPYTER_PATH that voila_environment sets; the page it
+    renders is checked in tests/test_browser.py (no request leaves the computer)."""
+    from channelsim.dashboard.app_server import TEMPLATE, voila_environment
+
+    env = voila_environment({"JUPYTER_PATH": "/elsewhere"})
+    first, rest = env["JUPYTER_PATH"].split(os.pathsep)
+    folder = Path(first) / "voila" / "templates" / TEMPLATE
+    assert rest == "/elsewhere" and json.loads((folder / "conf.json").read_text())["base_template"] == "lab"
+    page = (folder / "index.html.j2").read_text()
+    assert "extends 'voila/templates/lab/index.html.j2'" in page and "super()" in page
+    assert "http" not in page  # it links nothing itself
+    assert voila_environment({})["JUPYTER_PATH"] == first
 
 
 REGISTRY_DEFAULTS = {s.name: s.default for s in REGISTRY}

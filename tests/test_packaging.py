@@ -61,6 +61,9 @@ def test_the_wheel_holds_every_data_file(wheel: Path):
     expected = {f"channelsim/data/{p.name}" for p in DATA.glob("*.csv")}
     expected |= {f"channelsim/data/scenarios/{p.name}" for p in (DATA / "scenarios").glob("*.toml")}
     assert len(expected) >= 13  # 6 tables and 7 scenarios today
+    templates = ROOT / "channelsim" / "dashboard" / "jupyter"  # the app's Voila page
+    expected |= {f"channelsim/{p.relative_to(ROOT / 'channelsim').as_posix()}"
+                 for p in templates.rglob("*") if p.is_file()}
     missing = sorted(expected - names)
     assert not missing, f"not in the wheel: {missing}"
     assert not any(n.startswith(("tests/", "notebooks/")) for n in names)

@@ -45,14 +45,27 @@ __all__ = ["Dashboard", "RunSettings"]
 
 DEFAULTS_LABEL = "registry defaults"
 MAX_DAYS = 3660  #: longest period the dashboard simulates (days, about ten years)
+#: Where the root (the notebook cell's or the page's width, not the window's) is narrower than
+#: the parameter panel beside the map and the charts (300 + 330 + 440 px), the panel moves
+#: above them, lower and as wide as the root, with its parameters in columns, so that the map
+#: and the charts stay side by side (JupyterLab at 1280 px with the file browser open).
+NARROW_PX = 1080  #: px
 CSS = """<style>
+.channelsim-root { container-type: inline-size; container-name: channelsim; }
+@container channelsim (max-width: %NARROW%px) {
+  .channelsim-body { flex-direction: column !important; align-items: stretch !important; }
+  .channelsim-body > .channelsim-parameter-panel { width: auto !important; flex: 0 0 auto !important;
+    max-height: 300px !important; }
+  .channelsim-param-group { display: grid !important;
+    grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); column-gap: 12px; }
+}
 .channelsim-root .channelsim-figure { width: 100%; min-width: 0; }
 .channelsim-root .channelsim-param-label { line-height: 1.2; font-size: 12.5px; }
 .channelsim-root .widget-html-content { line-height: 1.35; }
 .channelsim-root .channelsim-legend, .channelsim-root .channelsim-legend .widget-html-content {
   white-space: normal !important; height: auto !important; overflow: visible !important; }
 .channelsim-root { max-width: 100%; overflow-x: hidden; }
-</style>"""
+</style>""".replace("%NARROW%", str(NARROW_PX - 1))
 
 
 @dataclass(frozen=True)
@@ -230,7 +243,9 @@ class Dashboard:
                          layout=W.Layout(flex="1 1 330px", min_width="300px"))
         charts_box = W.VBox([self.charts.widget], layout=W.Layout(flex="1.7 1 440px", min_width="360px"))
         self.views = W.HBox([map_box, charts_box], layout=W.Layout(flex="1 1 auto", flex_flow="row wrap", min_width="0"))
+        self.views.add_class("channelsim-views")
         body = W.HBox([self.parameter_panel, self.views], layout=W.Layout(width="100%", align_items="flex-start"))
+        body.add_class("channelsim-body")
         self.tabs = W.Tab(children=[self.comparison.widget, self.exports.widget], titles=("Compare", "Export"))
         header = W.HBox([W.HTML("<b style='font-size:1.15em'>channelsim</b>", layout=W.Layout(margin="0 10px 0 0")),
                          self.panel_toggle, self.scenario_picker, self.start_picker, self.days_box, self.seed_box],

@@ -3,11 +3,17 @@
 :func:`serve` writes a one-cell notebook that shows :class:`~channelsim.Dashboard` into a
 temporary folder (nothing is written where it is started), and runs Voila on 127.0.0.1 until
 interrupted. Only this computer can reach the page.
+
+The page uses the ``channelsim`` Voila template shipped in this package
+(``jupyter/voila/templates/channelsim``): Voila's own "lab" page without the Font Awesome style
+sheets it links from a CDN, so the page asks nothing of any other computer and works offline.
+:func:`voila_environment` puts the template where Voila looks for templates.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -18,9 +24,11 @@ from typing import Any
 from .. import scenarios
 from ..params import ParameterError
 
-__all__ = ["serve", "app_notebook", "voila_command", "DEFAULT_PORT"]
+__all__ = ["serve", "app_notebook", "voila_command", "voila_environment", "DEFAULT_PORT", "TEMPLATE"]
 
 DEFAULT_PORT = 8866  #: Voila's usual port
+TEMPLATE = "channelsim"  #: the Voila template of the app (Voila's "lab" page, nothing from a CDN)
+JUPYTER_DATA = Path(__file__).resolve().parent / "jupyter"  #: holds voila/templates/channelsim
 
 
 def app_notebook(scenario: str | None = None, seed: int = 1, days: int | None = None) -> dict[str, Any]:
@@ -46,7 +54,15 @@ def voila_command(notebook: Path, port: int = DEFAULT_PORT, open_browser: bool =
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
         raise ParameterError(f"port={port!r} is invalid: expected a whole number from 1 to 65535")
     return [sys.executable, "-m", "voila", str(notebook), f"--port={port}", "--Voila.ip=127.0.0.1",
-            "--theme=light", *([] if open_browser else ["--no-browser"])]
+            "--theme=light", f"--template={TEMPLATE}", *([] if open_browser else ["--no-browser"])]
+
+
+def voila_environment(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment to run :func:`voila_command` in: ``base`` (by default this process's)
+    with the package's template folder first on ``JUPYTER_PATH``, where Voila finds templates."""
+    env = dict(os.environ if base is None else base)
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(JUPYTER_DATA), env.get("JUPYTER_PATH", "")) if p)
+    return env
 
 
 def serve(scenario: str | None = None, *, seed: int = 1, days: int | None = None,
@@ -62,7 +78,7 @@ def serve(scenario: str | None = None, *, seed: int = 1, days: int | None = None
         path = Path(folder) / "channelsim.ipynb"
         path.write_text(json.dumps(notebook), encoding="utf-8")
         print(f"channelsim: serving the dashboard on http://127.0.0.1:{port}/ (Ctrl-C to stop)", flush=True)
-        proc = subprocess.Popen(voila_command(path, port, open_browser), cwd=folder)
+        proc = subprocess.Popen(voila_command(path, port, open_browser), cwd=folder, env=voila_environment())
 
         def stop(signum: int, frame: Any) -> None:  # a plain kill stops Voila too
             raise KeyboardInterrupt

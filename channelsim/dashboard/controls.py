@@ -366,6 +366,7 @@ class ParameterControls:
                 self.rows[s.name], self.widgets[s.name], self.specs[s.name] = row, row.control, s
                 rows.append(row.widget)
             panels.append(widgets.VBox(rows))
+            panels[-1].add_class("channelsim-param-group")  # in columns where the panel is wide
             titles.append(f"{title} ({len(rows)})")
         self.accordion = widgets.Accordion(children=panels, titles=tuple(titles))
         if "french_police" in GROUPS:  # open the main enforcement lever

@@ -57,7 +57,7 @@ WEEKLY = (("arrivals", 1, "arrivals (people)", CURRENT_COLOUR, "bar"),
 BOAT_SYMBOLS = {"beach": "circle", "taxi": "hexagon"}
 MODE_WORDS = {"beach": "launched from the beach", "taxi": "taxi boat, boarded in the water"}
 PANELS = ("Arrivals in the UK (people a week)", "People per boat (mean, largest)",
-          "Deaths at sea (a week)", "Attempts and stops (people a week)",
+          "Deaths at sea (a week)", "Attempts and stops (a week)",
           "Returns and admissions (a week)", "Waiting in camps (people)")
 
 
@@ -144,10 +144,13 @@ class ChartsFigure:
             self._add(fig, "people_per_boat", 2, "people per boat", "#7a3b8f", "line", previous)
             self._add(fig, "largest_load", 2, "largest load of the week", "#d35400", "line", previous)
             self._add(fig, "in_camps", 6, "in camps (people)", "#8a5a00", "daily", previous)
-        fig.update_layout(autosize=True, height=height, margin=dict(l=48, r=12, t=36, b=20),
+        # The legend sits at the foot of the figure (container coordinates), and the plots make
+        # room for its 2 to 4 rows: placed below the plots in their own coordinates, it kept the
+        # room of its previous width after a resize and covered the dates.
+        fig.update_layout(autosize=True, height=height, margin=dict(l=48, r=12, t=36, b=8),
                           font=FONT, barmode="overlay", bargap=0, hovermode="x unified",
-                          showlegend=True, legend=dict(orientation="h", y=-0.08, yanchor="top", font=dict(size=10),
-                                      tracegroupgap=0),
+                          showlegend=True, legend=dict(orientation="h", yref="container", y=0, yanchor="bottom",
+                                                       x=0, xanchor="left", font=dict(size=10), tracegroupgap=0),
                           plot_bgcolor="white", uirevision="keep")
         fig.update_annotations(font_size=12)
         fig.update_xaxes(gridcolor="#eee", showline=True, linecolor="#aaa", tickformat="%b", nticks=7,

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .. import checks
+from ..formatting import table_html
 from ..params import ParameterError
 from ..results import aggregate
 from .runner import check_points, run_experiment
@@ -335,7 +336,7 @@ class Comparison:
     table: pd.DataFrame
 
     def _repr_html_(self) -> str:
-        return self.table.to_html(float_format=lambda v: f"{v:,.3g}")
+        return table_html(self.table)
 
     def plot(self, outputs: Sequence[str] | None = None, relative: bool = True,
              ax: Axes | None = None) -> Figure:
