@@ -58,7 +58,7 @@ def installed(wheel: Path, tmp_path_factory) -> Path:
 def test_the_wheel_holds_every_data_file(wheel: Path):
     """Every CSV of channelsim/data and every named scenario, whatever is added later."""
     names = set(zipfile.ZipFile(wheel).namelist())
-    expected = {f"channelsim/data/{p.name}" for p in DATA.glob("*.csv")}
+    expected = {f"channelsim/data/{p.name}" for p in [*DATA.glob("*.csv"), *DATA.glob("*.json")]}
     expected |= {f"channelsim/data/scenarios/{p.name}" for p in (DATA / "scenarios").glob("*.toml")}
     assert len(expected) >= 13  # 6 tables and 7 scenarios today
     templates = ROOT / "channelsim" / "dashboard" / "jupyter"  # the app's Voila page
@@ -81,6 +81,7 @@ def test_an_installed_wheel_runs_every_named_scenario(installed: Path):
         for name in scenarios.names():
             daily = channelsim.simulate(name, days=30, seed=1)
             runs[name] = [len(daily), str(daily.index[0].date()), int(daily.inflow.sum() + daily.in_camps.iloc[-1])]
+        tables["posterior"] = len(channelsim.posterior.shipped())
         print(json.dumps({"file": channelsim.__file__, "runs": runs, "tables": tables}))
     """)
     done = subprocess.run([sys.executable, "-c", script], cwd=installed.parent, timeout=300,
