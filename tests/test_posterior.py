@@ -4,6 +4,7 @@ SBC), on a tiny model and a short period; and the shipped posterior."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 import sqlite3
 
@@ -281,3 +282,21 @@ def test_the_shipped_posterior_was_made_from_the_whole_record_and_checked(shippe
 def test_the_record_pins_the_share_stopped_through_the_police_effectiveness(shipped):
     # the share of attempts stopped (facts: 42-47%) is read from stop_effectiveness alone
     assert shipped.summary().loc["stop_effectiveness", "identified"] == "yes"
+
+
+def test_drivers_name_the_parameter_that_moves_the_effect():
+    """A made-up effect of 20 paired runs that follows one parameter: drivers ranks it first."""
+    from channelsim.analysis import PolicyEffect
+
+    rng = np.random.default_rng(3)
+    draws = pd.DataFrame({"return_aversion": rng.random(40) * 10, "news_weight": rng.random(40)})
+    diff = -50 * draws["return_aversion"] + rng.normal(0, 5, 40)
+    per_run = pd.concat({"difference": pd.DataFrame({"arrivals": diff})}, axis=1,
+                        names=["series", "output"])
+    runs = dataclasses.replace(cs.ensemble(None, 1, days=1, progress=False, executor="inprocess"),
+                               draws=draws)
+    effect = PolicyEffect("p", "c", (dt.date(2025, 1, 1), dt.date(2025, 1, 2)), 0.9, per_run,
+                          pd.DataFrame(index=["arrivals"]), runs, runs)
+    table = effect.drivers("arrivals")
+    assert table.index[0] == "return_aversion" and table.loc["return_aversion", "S1"] > 0.7
+    assert abs(table.loc["news_weight", "S1"]) < 0.3
