@@ -300,3 +300,14 @@ def test_drivers_name_the_parameter_that_moves_the_effect():
     table = effect.drivers("arrivals")
     assert table.index[0] == "return_aversion" and table.loc["return_aversion", "S1"] > 0.7
     assert abs(table.loc["news_weight", "S1"]) < 0.3
+
+
+def test_a_design_runs_the_same_on_any_concurrent_futures_executor(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    alone = tiny_design(tmp_path / "a.db", runs=4)
+    with ThreadPoolExecutor(2) as pool:
+        pooled = P.run_design(tmp_path / "b.db", TINY_PRIORS, runs=4, statistics=TINY_STATS,
+                              seed=5, executor=pool, progress=False, scenario=tiny_scenario())
+    pd.testing.assert_frame_equal(alone.stats, pooled.stats)
+    pd.testing.assert_frame_equal(alone.params, pooled.params)
