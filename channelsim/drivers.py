@@ -33,6 +33,7 @@ before anything else happens (``ChannelModel.step`` calls :meth:`Drivers.morning
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 from typing import Any, Literal, Mapping
@@ -178,9 +179,15 @@ class Drivers:
     """Sets each morning's parameters: the dated paths' values and the demand multiplier.
 
     The standing parameters are those the model holds when built (or whatever a user sets on
-    ``model.params`` later: a change is taken as the new standing values)."""
+    ``model.params`` later: a change is taken as the new standing values).
+
+    The demand process draws from a stream of its own (``rng``, spawned from the model's
+    generator when the model is built), so two runs with the same seed share their demand's
+    surges and lulls whatever else differs between them (a policy, another parameter): their
+    paired difference is the policy's, not a different demand's."""
 
     def __init__(self, paths: Mapping[str, DatedPath], params: Params) -> None:
+        self.rng: np.random.Generator | None = None  #: the demand's own stream (set by the model)
         self.paths = dict(paths)
         self.standing = params
         self._today: Params | None = None
@@ -196,7 +203,8 @@ class Drivers:
         today = {name: v for name, path in self.paths.items()
                  if (v := path.value_at(model.date)) is not None}
         p_today = p.model_copy(update=today) if today else p
-        self._step_demand(p_today.demand_volatility, p_today.demand_memory_days, model.rng)
+        self._step_demand(p_today.demand_volatility, p_today.demand_memory_days,
+                          self.rng if self.rng is not None else model.rng)
         self._today = model.params = p_today  # demand reads the multiplier itself (Demand.arrive)
 
     def _step_demand(self, volatility: float, memory_days: float, rng: np.random.Generator) -> None:
@@ -208,6 +216,15 @@ class Drivers:
         self.log_demand = phi * self.log_demand + innovation_sd * float(rng.standard_normal())
         self.log_variance = phi * phi * self.log_variance + innovation_sd ** 2
         self.demand_multiplier = math.exp(self.log_demand - self.log_variance / 2.0)
+
+
+def own_stream(rng: np.random.Generator) -> np.random.Generator:
+    """A generator of its own, spawned from ``rng`` without drawing from it (so ``rng`` gives
+    the same numbers as before)."""
+    try:
+        return rng.spawn(1)[0]
+    except (TypeError, ValueError, AttributeError):  # a generator without a seed sequence:
+        return np.random.default_rng(copy.deepcopy(rng).integers(2**63))  # read from a copy
 
 
 def make_drivers(paths: Mapping[str, Any] | None, params: Params) -> Drivers | None:

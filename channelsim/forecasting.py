@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from . import scenarios
-from .drivers import DatedPath
+from .drivers import DatedPath, own_stream
 from .model import ChannelModel, as_date
 from .params import ParameterError
 from .posterior import check_posterior
@@ -134,6 +134,8 @@ def _branch(model: ChannelModel, member_seed: np.random.SeedSequence, origin: dt
     twin = copy.deepcopy(model)
     twin.rng = np.random.default_rng(member_seed)
     twin.random.seed(int(member_seed.generate_state(1)[0]))
+    if twin.drivers is not None:  # the member's own demand to come
+        twin.drivers.rng = own_stream(twin.rng)
     w = twin.weather.process  # the weather module's process (a series, or the seasonal model)
     if isinstance(w, SeasonalWeather):  # forget the weather drawn ahead; draw it from the new generator
         kept = (origin - w.start).days

@@ -24,7 +24,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from .drivers import make_drivers
+from .drivers import make_drivers, own_stream
 from .geography import build_grid, geography
 from . import checks
 from .checks import FIRST_DATE, LAST_DATE
@@ -141,6 +141,8 @@ class ChannelModel(mesa.Model):
         self.params: Params = _as_params(params, overrides)
         # Dated inputs and the demand process (None when nothing moves: runs as before)
         self.drivers = make_drivers(paths, self.params)
+        if self.drivers is not None:
+            self.drivers.rng = own_stream(self.rng)
         self.start = as_date(start)
         self.date = self.start - dt.timedelta(days=1)  #: the last simulated day
         self.geo = geo = geography()

@@ -121,3 +121,20 @@ def test_demand_volatility_moves_the_inflow_by_a_mean_one_multiplier_from_the_mo
     again = channelsim.simulate(days=30, seed=9, demand_volatility=0.5, demand_memory_days=30)
     pd.testing.assert_frame_equal(again, channelsim.simulate(days=30, seed=9, demand_volatility=0.5,
                                                              demand_memory_days=30))
+
+
+def test_the_demand_draws_from_its_own_stream_so_paired_runs_share_their_surges():
+    """Two runs with one seed and different police numbers face the same demand path, day by
+    day (the demand's stream is not shifted by the draws the police change)."""
+    import channelsim
+
+    paths = []
+    for officers in (400.0, 1600.0):
+        model = channelsim.build_model(seed=11, demand_volatility=0.8, officers_per_day=officers)
+        multipliers = []
+        for _ in range(120):
+            model.step()
+            multipliers.append(model.drivers.demand_multiplier)
+        paths.append(multipliers)
+    assert paths[0] == paths[1]
+    assert len(set(paths[0])) > 100  # it moved
