@@ -153,7 +153,10 @@ def launch_value_keur(load: float, success: float, loss: float, p, extra_cost_eu
 def taxi_probability(value_taxi_keur: float, value_beach_keur: float, sharpness: float) -> float:
     """Chance a gang sends a launch as a taxi boat rather than from the beach: a logit on the
     difference of their expected values (``sharpness`` per thousand EUR)."""
-    return float(1.0 / (1.0 + np.exp(-sharpness * (value_taxi_keur - value_beach_keur))))
+    z = -sharpness * (value_taxi_keur - value_beach_keur)
+    if z > 700.0:  # exp would overflow: the beach is better by far
+        return 0.0
+    return float(1.0 / (1.0 + np.exp(z)))
 
 
 def scarcity_price(price_eur: float, booked: float, places: float, response: float) -> float:

@@ -11,7 +11,7 @@ emulator of each statistic, then Markov chain Monte Carlo on the emulator.
 thousands of runs for a dozen parameters (hours to days on two cores); a Gaussian process
 learns each statistic's response from a few hundred runs spread over the prior (a Latin
 hypercube), and MCMC then costs milliseconds a step. The emulator's own error is part of the
-likelihood, and its validation on held-out runs is reported (:attr:`Posterior.validation`).
+likelihood, and its validation on held-out runs is reported (``Posterior.validation``).
 
 **Likelihood.** For parameters ``theta`` and statistic ``j``, the record's value is read as
 ``y_j ~ Normal(m_j(theta), s_j(theta)^2 + d_j^2)`` where ``m_j`` is the emulator's mean,

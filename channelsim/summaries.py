@@ -82,8 +82,8 @@ def _definitions() -> tuple[Statistic, ...]:
         out.append(Statistic(f"arrivals_{q}", "arrivals", q.start_time.date(),
                              min(q.end_time.date(), data.RECORD_LAST), 0.15, rec))
     for label, (a, b) in _SPREAD_PERIODS.items():
-        out.append(Statistic(f"weekly_spread_{label}", "weekly_spread", dt.date.fromisoformat(a),
-                             dt.date.fromisoformat(b), 0.05, rec))
+        out.append(Statistic(f"weekly_spread_{label}", "weekly_spread", checks.date(a, "start"),
+                             checks.date(b, "end"), 0.05, rec))
     for year in range(2018, 2026):
         end = min(dt.date(year, 12, 31), data.RECORD_LAST)
         out.append(Statistic(f"people_per_boat_{year}", "people_per_boat", dt.date(year, 1, 1),

@@ -282,3 +282,13 @@ def test_seasonal_inflow_peaks_in_august_and_is_lowest_in_february():
                                                       rel=0.01)
     flat = [dec.seasonal_inflow_rate(d, P.replace(inflow_seasonality=0)) for d in (1, 100, 227)]
     assert flat[0] == flat[1] == flat[2] == pytest.approx(P.inflow_per_year / 365.25)
+
+
+def test_taxi_probability_stays_a_probability_at_the_sharpest_choice():
+    """At the registry's largest sharpness a big difference in value must not overflow."""
+    from channelsim.decisions import taxi_probability
+
+    with np.errstate(over="raise"):
+        assert taxi_probability(0.0, 500.0, 10.0) == 0.0
+        assert taxi_probability(500.0, 0.0, 10.0) == 1.0
+    assert taxi_probability(1.0, 1.0, 10.0) == 0.5

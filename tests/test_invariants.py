@@ -117,7 +117,10 @@ def dated_policies(draw, start: dt.date, days: int) -> list[dict]:
                 policy[setting] = draw(value_of(spec[param]))
         begin = start + dt.timedelta(days=draw(st.integers(-30, days)))
         policy["start"] = begin
-        if draw(st.booleans()):
+        own_end = cls.model_fields["end"].default if "end" in cls.model_fields else None
+        if draw(st.booleans()) or (own_end is not None and begin > own_end):
+            # (a policy whose own end, e.g. the pilot's 30 June 2026, precedes the drawn start
+            # needs an end of its own)
             policy["end"] = begin + dt.timedelta(days=draw(st.integers(0, days)))
         out.append(policy)
     return out
