@@ -30,6 +30,9 @@ written by :func:`write_scenario` from four dated paths:
 
 The demand also has randomness of its own in this scenario (``demand_volatility``, see
 :mod:`channelsim.drivers`), so an ensemble's spread includes surges and lulls nobody foresaw.
+Its size, the police's effectiveness and the gangs' loading response are the posterior medians
+of the Bayesian calibration to the whole record (:mod:`channelsim.posterior`), the three
+parameters the record identifies.
 
 >>> from channelsim import hindcast
 >>> dates, values, log = hindcast.fit_demand(iterations=3, seeds=2)   # doctest: +SKIP
@@ -71,8 +74,11 @@ BASE_LOAD: tuple[tuple[str, float], ...] = (
 #: Calibrated 2024 boat supply (boats/day) per recorded boat landed a day in 2024.
 SUPPLY_PER_BOAT = 3.4 / (695 / 366)
 #: Parameters of the scenario besides the paths (read when the model is built, or constant).
+#: The three parameters the record identifies (channelsim.posterior: the posterior's 90%
+#: interval under half the prior's spread) are at their posterior medians, rounded.
 PARAMS: dict[str, Any] = {"initial_camp_population": 30, "initial_boat_stock": 5,
-                          "demand_volatility": 0.6, "demand_memory_days": 60.0}
+                          "demand_volatility": 0.46, "demand_memory_days": 60.0,
+                          "stop_effectiveness": 0.123, "load_enforcement_response": 1.44}
 #: Inflow per recorded arrival (the calibrated 2024 ratio: 44,600 a year for 36,816 landed).
 INFLOW_PER_ARRIVAL = 1.2
 
@@ -191,6 +197,9 @@ _HEADER = """\
 #                       arrivals by quarter (channelsim.hindcast.fit_demand: {iterations}
 #                       iterations of {seeds} runs, multiplicative updates damped to the power
 #                       0.7, mean of the last two).
+#   [params]            demand_volatility, stop_effectiveness and load_enforcement_response at
+#                       their posterior medians, rounded (channelsim.posterior.shipped(): the
+#                       parameters the record identifies, calibrated to 2018 to mid-2025)
 """
 
 
