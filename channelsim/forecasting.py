@@ -34,6 +34,7 @@ import pandas as pd
 
 from . import scenarios
 from .drivers import DatedPath, own_stream
+from .experiments.ensembles import posterior_draws
 from .model import ChannelModel, as_date
 from .params import ParameterError
 from .posterior import check_posterior
@@ -196,7 +197,7 @@ def forecast(from_date: Any, days: int, n: int, scenario: Any = None, *, seed: i
     post = check_posterior(posterior)
     if post is not None:
         trunk_params = {**{k: v for k, v in post.medians().items() if k not in overrides}, **overrides}
-        draws = post.sample(n, seed).drop(columns=[k for k in overrides if k in post.parameters])
+        draws, _ = posterior_draws(post, n, seed, overrides)
     (_, model), = _trunk(scen, seed, [origin], trunk_params)
     daily = _members(model, origin, days, n, seed, inputs, key=0, draws=draws)
     return Forecast(scenario=scen.name, from_date=origin, days=days, n=n, seed=seed,

@@ -48,8 +48,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from . import __version__, checks, scenarios, summaries
-from .experiments.runs import RunOutcome, RunTask, run_seed
+from . import __version__, checks, data, scenarios, summaries
+from .experiments.runs import RunOutcome, RunTask, run_seed, run_task_capturing_errors
 from .params import ParameterError, Params, spec
 
 __all__ = ["Prior", "DEFAULT_PRIORS", "CalibrationDatabaseError", "calibration_scenario",
@@ -190,20 +190,14 @@ def calibration_scenario() -> scenarios.Scenario:
 
 # ------------------------------------------------------------------------------- the design
 def statistics_work(task: RunTask) -> RunOutcome:
-    """One run of the design: simulate, then keep only the summary statistics (as the
-    outcome's ``totals``). A top-level function, so that it reaches any worker."""
-    import traceback
-
-    from .experiments.runs import _failed, _scenario
-    from .simulation import simulate
-
-    try:
-        scen = _scenario(task.scenario_toml) if task.scenario_toml is not None else None
-        daily = simulate(scen, days=task.days, start=task.start, seed=task.seed, **task.params)
-        stats = summaries.compute(daily, summaries.covered(daily.index))
-        return RunOutcome(task.point, task.replicate, task.seed, totals=stats.to_dict())
-    except Exception as err:  # noqa: BLE001 - a failed run is recorded, the others go on
-        return _failed(task, err, traceback.format_exc())
+    """One run of the design: the experiments' unit of work, keeping only the summary
+    statistics (as the outcome's ``totals``). A top-level function, so that it reaches any
+    worker."""
+    outcome = run_task_capturing_errors(dataclasses.replace(task, keep_daily=True))
+    if outcome.daily is not None:
+        outcome.totals = summaries.compute(outcome.daily, summaries.covered(outcome.daily.index)).to_dict()
+        outcome.daily = None
+    return outcome
 
 
 @dataclass(frozen=True)
@@ -313,7 +307,7 @@ def run_design(database: str | Path, priors: Any = None, *, runs: int = 300, kin
     from .experiments.executors import execute
 
     priors = check_priors(priors)
-    stats = check_names_for(statistics)
+    stats = summaries.check_names(statistics)
     seed = checks.seed(seed)
     runs = checks.count(runs, "runs", minimum=1)
     scen = scenario or calibration_scenario()
@@ -347,11 +341,6 @@ def _check_same_points(db: _Database, kind: str, priors: tuple[Prior, ...], unit
                 f"{db.path} holds {kind} runs of another size: its run {point} is not where "
                 f"runs={runs} places it. Resume it with the number of runs it was started with, "
                 "or use another database file")
-
-
-def check_names_for(statistics: Any) -> tuple[str, ...]:
-    """Statistics by name (None: all), each one the calibration period covers."""
-    return summaries.check_names(statistics)
 
 
 def _read_design(db: _Database, priors: tuple[Prior, ...], stats: tuple[str, ...], kind: str,
@@ -686,10 +675,6 @@ class PredictiveCheck:
         return fig
 
 
-def _deaths_by_year() -> dict[int, float]:
-    return {**summaries._DEATHS, 2025: summaries._DEATHS_2025[2]}
-
-
 def predictive_check(posterior: Any = "shipped", n: int = 30, *, seed: int = 0,
                      executor: Any = None, progress: bool = True,
                      days: int | None = None) -> PredictiveCheck:
@@ -702,7 +687,7 @@ def predictive_check(posterior: Any = "shipped", n: int = 30, *, seed: int = 0,
     ens = ensemble("history_2018_2025", n, seed=seed, executor=executor, progress=progress,
                    days=days, posterior=check_posterior(posterior) or shipped())
     bands = ens.bands("arrivals", "week", quantiles=(0.05, 0.5, 0.95))
-    rec = aggregate(data_record().rename(columns={"people": "arrivals"}), "week")["arrivals"]
+    rec = aggregate(data.record().rename(columns={"people": "arrivals"}), "week")["arrivals"]
     weekly = pd.DataFrame({"record": rec.reindex(bands.index), "median": bands["q0.5"],
                            "q05": bands["q0.05"], "q95": bands["q0.95"]}).dropna()
     weekly["inside"] = weekly["record"].between(weekly["q05"], weekly["q95"])
@@ -710,20 +695,13 @@ def predictive_check(posterior: Any = "shipped", n: int = 30, *, seed: int = 0,
                            yearly=_yearly_check(ens), runs=len(ens.summary))
 
 
-def data_record() -> pd.DataFrame:
-    """The Home Office daily record (people and boats a day)."""
-    from . import data
-
-    return data.record()
-
-
 def _yearly_check(ens: Any) -> pd.DataFrame:
     daily = ens.daily.assign(year=pd.DatetimeIndex(ens.daily["date"]).year)
     per = daily.groupby(["replicate", "year"])[["arrivals", "boats", "deaths"]].sum()
     per["people_per_boat"] = per["arrivals"] / per["boats"].replace(0, np.nan)
-    rec = data_record()
+    rec = data.record()
     rec_year = rec.groupby(rec.index.year).sum()
-    deaths = _deaths_by_year()
+    deaths = summaries.published_deaths()
     rows = []
     for year, grp in per.groupby(level="year"):
         row = {"year": year, "arrivals_record": rec_year.loc[year, "people"],

@@ -44,7 +44,7 @@ import pandas as pd
 from . import checks, data
 
 __all__ = ["Statistic", "STATISTICS", "PILOT_COUNT_DATE", "compute", "observed", "discrepancy",
-           "table", "check_names", "SummaryError", "last_day", "select", "covered"]
+           "table", "check_names", "SummaryError", "last_day", "select", "covered", "published_deaths"]
 
 #: The day the pilot's published cumulative returns and admissions refer to (113 / 84).
 PILOT_COUNT_DATE = dt.date(2025, 11, 15)
@@ -105,6 +105,12 @@ def _definitions() -> tuple[Statistic, ...]:
 #: Every statistic the calibration can use, in order.
 STATISTICS: tuple[Statistic, ...] = _definitions()
 _BY_NAME = {s.name: s for s in STATISTICS}
+
+
+def published_deaths() -> dict[int, float]:
+    """Deaths in the Channel by year as the statistics read them (2024: the mean of the Home
+    Office's 73 and IOM's 78; 2025: to 26 July)."""
+    return {**_DEATHS, _DEATHS_2025[0].year: _DEATHS_2025[2]}
 
 
 def check_names(names: Any) -> tuple[str, ...]:

@@ -37,7 +37,7 @@ import pytest
 
 from channelsim import scenarios
 from channelsim.dashboard.app import _scenario_label
-from channelsim.dashboard.app_server import voila_command, voila_environment
+from channelsim.dashboard.app_server import stop_server, voila_command, voila_environment
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,12 +95,7 @@ def _serve(cmd: list[str], url: str, work: Path, log: Path):
 
 
 def _stop(proc, out) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_server(proc, timeout=20)
     out.close()
 
 

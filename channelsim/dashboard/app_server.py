@@ -24,7 +24,8 @@ from typing import Any
 from .. import scenarios
 from ..params import ParameterError
 
-__all__ = ["serve", "app_notebook", "voila_command", "voila_environment", "DEFAULT_PORT", "TEMPLATE"]
+__all__ = ["serve", "app_notebook", "voila_command", "voila_environment", "stop_server", "DEFAULT_PORT",
+           "TEMPLATE"]
 
 DEFAULT_PORT = 8866  #: Voila's usual port
 TEMPLATE = "channelsim"  #: the Voila template of the app (Voila's "lab" page, nothing from a CDN)
@@ -65,6 +66,16 @@ def voila_environment(base: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def stop_server(proc: subprocess.Popen, timeout: float = 30) -> None:
+    """Ask a server process to stop, and kill it if it has not stopped within ``timeout`` s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def serve(scenario: str | None = None, *, seed: int = 1, days: int | None = None,
           port: int = DEFAULT_PORT, open_browser: bool = True) -> int:
     """Serve the dashboard on http://127.0.0.1:``port``/ until interrupted; returns Voila's
@@ -87,12 +98,7 @@ def serve(scenario: str | None = None, *, seed: int = 1, days: int | None = None
         try:
             return proc.wait()
         except KeyboardInterrupt:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_server(proc, timeout=30)
             return 0
         finally:
             signal.signal(signal.SIGTERM, previous)
