@@ -7,12 +7,14 @@ state and apply the result. Units are in the names or the docstrings.
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum
 
 import numpy as np
 
 __all__ = [
-    "Option", "migrant_utilities", "choose", "update_beliefs", "gang_load", "launch_value_keur",
+    "Option", "migrant_utilities", "choose", "choose_with", "binary_leave",
+    "categorical_cdf", "draw_categorical", "leave_utility", "update_beliefs", "gang_load", "launch_value_keur",
     "taxi_probability", "scarcity_price",
     "launch_propensity", "allocate_units", "stop_probability", "launch_point_weights",
     "distress_probability", "crush_probability", "seasonal_inflow_rate",
@@ -38,8 +40,8 @@ def migrant_utilities(
     price_eur: np.ndarray,
     failures: np.ndarray,
     months_waiting: np.ndarray,
-    booked: np.ndarray,
-    eligible: np.ndarray,
+    booked: np.ndarray | None,
+    eligible: np.ndarray | None,
     crossable: bool,
     route_open: bool,
     p,
@@ -54,6 +56,8 @@ def migrant_utilities(
     to the legal route) only weigh waiting for it against leaving.
     Applying to the legal route is open to eligible migrants while a route is open; its appeal
     rises with the pull of the UK times the perceived chance of being admitted. ``p`` holds the parameters (:class:`~channelsim.Params`).
+    ``booked`` may be None (nobody has booked), and ``belief_admit`` and ``eligible`` are
+    read only while ``route_open``.
     """
     n = len(pull)
     u = np.zeros((len(Option), n)).T  # one contiguous column per option: choose() reads columns
@@ -68,40 +72,93 @@ def migrant_utilities(
         )
     else:
         u[:, Option.CROSS] = -np.inf
-    u[:, Option.LEAVE] = (p.leave_propensity + p.leave_per_failure * failures
-                          + p.leave_per_month_waiting * months_waiting)
+    u[:, Option.LEAVE] = leave_utility(failures, months_waiting, p)
     if route_open:
         u[:, Option.APPLY] = np.where(eligible, p.legal_route_appeal + value * belief_admit, -np.inf)
     else:
         u[:, Option.APPLY] = -np.inf
-    u[booked, Option.CROSS] = -np.inf
-    u[booked, Option.APPLY] = -np.inf
+    if booked is not None:
+        u[booked, Option.CROSS] = -np.inf
+        u[booked, Option.APPLY] = -np.inf
     return u
+
+
+def leave_utility(failures: np.ndarray, months_waiting: np.ndarray, p) -> np.ndarray:
+    """Utility of leaving the coast (waiting is 0): it grows with failed attempts and with
+    months spent waiting."""
+    return (p.leave_propensity + p.leave_per_failure * failures
+            + p.leave_per_month_waiting * months_waiting)
 
 
 def choose(utilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Multinomial-logit choice, one per row: the index of the option taken.
 
     Option j is taken with probability exp(u_j) / sum_k exp(u_k) (options at -inf never), by
-    inverting each row's cumulative probabilities with one uniform draw per row.
+    inverting each row's cumulative probabilities with one uniform draw per row
+    (:func:`choose_with`).
     """
     if utilities.size == 0:
         return np.zeros(len(utilities), dtype=np.int8)
-    # Column by column (a handful of options, thousands of rows): the same sums, in the same order.
-    cols = [utilities[:, j] for j in range(utilities.shape[1])]
-    top = cols[0]
-    for col in cols[1:]:
-        top = np.maximum(top, col)
-    total = np.exp(cols[0] - top)
-    cum = [total]
-    for col in cols[1:]:
-        total = total + np.exp(col - top)
-        cum.append(total)
-    draw = (1.0 - rng.random(len(utilities))) * total  # in (0, total]
+    return choose_with(utilities, rng.random(len(utilities)))
+
+
+def choose_with(utilities: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """:func:`choose` with the rows' uniform draws in [0, 1) given (``uniforms``, one per row).
+
+    Options that no row can take (a whole column at -inf) are skipped: they add exactly zero to
+    every row's cumulative sum, so the choices are the same as with them, bit for bit.
+    """
     choice = np.zeros(len(utilities), dtype=np.int8)
+    if utilities.size == 0:
+        return choice
+    # Column by column (a handful of options, thousands of rows): the same sums, in the same order.
+    n_options = utilities.shape[1]
+    cols = {j: utilities[:, j] for j in range(n_options)}
+    open_ = [j for j, col in cols.items() if not np.all(col == -np.inf)]
+    if not open_:
+        raise ValueError("choose: every option has utility -inf in every row (nothing to choose)")
+    top = cols[open_[0]]
+    for j in open_[1:]:
+        top = np.maximum(top, cols[j])
+    total = None
+    cum: list[np.ndarray | None] = []
+    for j in range(n_options):
+        if j in open_:
+            e = np.exp(cols[j] - top)
+            total = e if total is None else total + e
+        cum.append(total)  # a closed option leaves the running sum as it was (None: still 0)
+    draw = (1.0 - uniforms) * total  # in (0, total]
+    previous, hit = None, None
     for below in cum:
-        choice += below < draw
+        if hit is None or below is not previous:  # a closed option repeats the last comparison
+            hit = draw > 0.0 if below is None else below < draw
+        choice += hit
+        previous = below
     return choice
+
+
+def binary_leave(leave_utility: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """Who leaves among people whose only options are waiting (utility 0) and leaving
+    (``leave_utility``): the draw :func:`choose_with` makes for such rows, bit for bit (the
+    running sum passes the draw after waiting, or not at all)."""
+    top = np.maximum(0.0, leave_utility)
+    wait = np.exp(-top)
+    return wait < (1.0 - uniforms) * (wait + np.exp(leave_utility - top))
+
+
+def categorical_cdf(probabilities) -> np.ndarray:
+    """The cumulative distribution :func:`draw_categorical` inverts, computed as
+    ``numpy.random.Generator.choice`` computes it from ``p``."""
+    cdf = np.asarray(probabilities, dtype=np.float64).cumsum()
+    cdf /= cdf[-1]
+    return cdf
+
+
+def draw_categorical(cdf: np.ndarray, rng: np.random.Generator, size: int | None = None):
+    """Indices drawn from the distribution whose cumulative sums are ``cdf``
+    (:func:`categorical_cdf`): the same draws as ``rng.choice(len(cdf), size, p=...)`` makes,
+    from the same uniforms, without its checks of ``p`` on every call."""
+    return cdf.searchsorted(rng.random(size), side="right")
 
 
 def choice_probabilities(utilities: np.ndarray) -> np.ndarray:
@@ -140,7 +197,7 @@ def gang_load(customers: int, boats: int, loss_chance: float, p, ceiling: float 
     needed = customers / boats
     load = target + p.load_scarcity_response * max(0.0, needed - target)
     # Whole people: round the target, but never above the ceiling (which may be fractional).
-    return int(min(round(max(load, 1.0)), np.floor(ceiling), customers))
+    return int(min(round(max(load, 1.0)), math.floor(ceiling), customers))
 
 
 def launch_value_keur(load: float, success: float, loss: float, p, extra_cost_eur: float = 0.0) -> float:

@@ -17,6 +17,7 @@ a time instead, so that nothing they would have received is missed.
 
 from __future__ import annotations
 
+import collections
 import logging
 from enum import IntEnum
 
@@ -128,14 +129,16 @@ def _create_migrants(model: mesa.Model, slots: np.ndarray) -> np.ndarray:
         out[:] = [Migrant(model, s) for s in slots.tolist()]
         return out
     first = model.agent_id_counter
-    new, add_all, add_type = Migrant.__new__, model.agents.add, model.agents_by_type[Migrant].add
-    for k, (uid, slot) in enumerate(zip(range(first, first + len(slots)), slots.tolist())):
+    new = Migrant.__new__
+    agents = []
+    for uid, slot in zip(range(first, first + len(slots)), slots.tolist()):
         agent = new(Migrant)  # the attributes Agent.__init__ sets, in its order
         agent.model, agent.unique_id, agent.pos, agent.slot = model, uid, None, slot
-        add_all(agent)
-        add_type(agent)
-        out[k] = agent
+        agents.append(agent)
+    _add_all(model.agents, agents)
+    _add_all(model.agents_by_type[Migrant], agents)
     model.agent_id_counter = first + len(slots)
+    out[:] = agents
     return out
 
 
@@ -145,16 +148,40 @@ def _remove_migrants(model: mesa.Model, agents: list[Migrant]) -> None:
         for agent in agents:
             agent.remove()
         return
-    drop_all, drop_type = model.agents.remove, model.agents_by_type[Migrant].remove
-    for agent in agents:
-        drop_type(agent)
-        drop_all(agent)
+    _remove_all(model.agents_by_type[Migrant], agents)
+    _remove_all(model.agents, agents)
+
+
+def _members(agent_set) -> dict | None:
+    """The dictionary a Mesa agent set keeps its agents in (as keys, in the order they were
+    added), or None if this version of Mesa keeps them otherwise."""
+    members = getattr(agent_set, "_agents", None)
+    return members if type(members) is dict else None
+
+
+def _add_all(agent_set, agents: list) -> None:
+    """``agent_set.add(a)`` for each of ``agents`` in order, in one update of its dictionary."""
+    members = _members(agent_set)
+    if members is None:
+        for agent in agents:
+            agent_set.add(agent)
+    else:
+        members.update(dict.fromkeys(agents))
+
+
+def _remove_all(agent_set, agents: list) -> None:
+    """``agent_set.remove(a)`` for each of ``agents`` (KeyError if one is not there)."""
+    members = _members(agent_set)
+    if members is None:
+        for agent in agents:
+            agent_set.remove(agent)
+    else:
+        collections.deque(map(members.__delitem__, agents), maxlen=0)  # the loop, run in C
 
 
 _COLUMNS: dict[str, type] = {
     "state": np.int8, "camp": np.int8, "attempts": np.int16, "failures": np.int16,
-    "returnee": np.bool_, "refused": np.bool_, "pull": np.float64, "b_stop": np.float64, "b_death": np.float64,
-    "b_return": np.float64, "b_admit": np.float64,
+    "returnee": np.bool_, "refused": np.bool_, "pull": np.float64,
     "arrived": np.int32,  # day the person reached the coast (model step)
     "since": np.int32,  # day of the last booking or application
     "gang": np.int8,  # the gang a person has paid and waits with, -1 if none
@@ -163,6 +190,9 @@ _COLUMNS: dict[str, type] = {
     "held_since": np.int32,  # day a detained person landed (model step)
     "patient": np.bool_,  # an applicant who stops trying to cross while waiting
 }
+#: The four beliefs (perceived chances, shares): columns ``b_<name>`` of one (slots x 4) matrix,
+#: ``Population.belief_matrix``, so that the camps' evening update is one pass over all four.
+BELIEF_NAMES = ("stop", "death", "return", "admit")
 
 
 class Population:
@@ -178,6 +208,9 @@ class Population:
         self.agents = np.empty(0, dtype=object)
         for name, dtype in _COLUMNS.items():
             setattr(self, name, np.empty(0, dtype=dtype))
+        #: beliefs, one row per slot and one column per :data:`BELIEF_NAMES` (``b_stop`` is a view
+        #: of column 0, and so on)
+        self.belief_matrix = np.empty((0, len(BELIEF_NAMES)))
         self._grow(capacity)
         self.entered = 0  #: everyone who ever entered (initial population and inflow)
         self.removed = np.zeros(len(State), dtype=np.int64)  #: removed people, by final state
@@ -191,6 +224,9 @@ class Population:
             col = np.zeros(capacity, dtype=dtype)
             col[:old] = getattr(self, name)
             setattr(self, name, col)
+        beliefs = np.zeros((capacity, len(BELIEF_NAMES)))
+        beliefs[:old] = self.belief_matrix
+        self._set_beliefs(beliefs)
         self.state[old:] = FREE
         self.gang[old:] = -1
         agents = np.full(capacity, None, dtype=object)
@@ -203,9 +239,40 @@ class Population:
         self._free, self._n_free = free, top + capacity - old
         self.capacity = capacity
 
-    def add(self, n: int, camp: np.ndarray, pull: np.ndarray, beliefs: dict[str, np.ndarray],
-            day: int) -> np.ndarray:
-        """Bring ``n`` people into camps; returns their slots."""
+    def _set_beliefs(self, matrix: np.ndarray) -> None:
+        self.belief_matrix = matrix
+        for k, name in enumerate(BELIEF_NAMES):
+            setattr(self, "b_" + name, matrix[:, k])
+
+    def beliefs_of(self, slots: np.ndarray) -> np.ndarray:
+        """The beliefs of the people at ``slots``: a new (len(slots) x 4) array, columns in the
+        order of :data:`BELIEF_NAMES`."""
+        return np.take(self.belief_matrix, slots, axis=0)
+
+    def set_beliefs(self, slots: np.ndarray, rows: np.ndarray) -> None:
+        """Set the beliefs of the people at ``slots`` to ``rows`` (len(slots) x 4)."""
+        rows = np.ascontiguousarray(rows, dtype=np.float64)
+        if rows.shape != (len(slots), len(BELIEF_NAMES)):
+            raise ValueError(f"set_beliefs: rows of shape {rows.shape} for {len(slots)} slots: "
+                             f"expected ({len(slots)}, {len(BELIEF_NAMES)})")
+        # Whole rows at once: each row as one 32-byte item (numpy's row scatter is slower).
+        as_items = np.dtype((np.void, rows.itemsize * len(BELIEF_NAMES)))
+        np.put(self.belief_matrix.view(as_items).reshape(-1), slots, rows.view(as_items).reshape(-1))
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()  # the b_ views are made again from the matrix on load
+        for name in BELIEF_NAMES:
+            state.pop("b_" + name, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._set_beliefs(self.belief_matrix)
+
+    def add(self, n: int, camp: np.ndarray, pull: np.ndarray,
+            beliefs: dict[str, np.ndarray] | np.ndarray, day: int) -> np.ndarray:
+        """Bring ``n`` people into camps; returns their slots. ``beliefs`` are theirs, as
+        ``{name: values}`` (names of :data:`BELIEF_NAMES`) or as rows (n x 4) in that order."""
         if n <= 0:
             return np.empty(0, dtype=np.int64)
         while self._n_free < n:
@@ -219,8 +286,11 @@ class Population:
             getattr(self, name)[slots] = 0
         self.gang[slots] = -1
         self.pull[slots] = pull
-        for key, values in beliefs.items():
-            getattr(self, "b_" + key)[slots] = values
+        if isinstance(beliefs, dict):
+            for key, values in beliefs.items():
+                getattr(self, "b_" + key)[slots] = values
+        else:
+            self.set_beliefs(slots, beliefs)
         self.since[slots] = day
         self.arrived[slots] = day
         self.agents[slots] = _create_migrants(self.model, slots)
@@ -252,7 +322,7 @@ class Population:
     # -------------------------------------------------------------------------- queries
     def where(self, state: State) -> np.ndarray:
         """Slots of the people currently in ``state``."""
-        return np.flatnonzero(self.state == state)
+        return (self.state == state).nonzero()[0]
 
     def count(self, state: State) -> int:
         """How many people are in ``state`` now (people removed are not counted: see
@@ -261,17 +331,22 @@ class Population:
 
     def counts(self) -> np.ndarray:
         """People in each state (present and removed), indexed by :class:`State`."""
-        live = np.bincount(self.state[self.state != FREE], minlength=len(State))
-        return live + self.removed
+        return self.present() + self.removed
+
+    def present(self) -> np.ndarray:
+        """People present now in each state, indexed by :class:`State`."""
+        # Free slots hold -1, which reads as 255 unsigned: counted apart, past the states.
+        return np.bincount(self.state.view(np.uint8), minlength=256)[:len(State)]
 
     def check(self) -> None:
         """Raise :class:`AccountingError` unless everyone who entered is in exactly one state."""
-        total = int(self.counts().sum())
+        live = self.present()
+        present = int(live.sum())
+        total = present + int(self.removed.sum())
         if total != self.entered:
             raise AccountingError(
                 f"{self.entered} people entered but the states hold {total}: "
                 + ", ".join(f"{s.name.lower()}={c}" for s, c in zip(State, self.counts())))
-        present = int(np.count_nonzero(self.state != FREE))
         if present != len(self.model.agents_by_type.get(Migrant, ())):
             raise AccountingError(f"{present} people present but "
                                   f"{len(self.model.agents_by_type.get(Migrant, ()))} Migrant agents")

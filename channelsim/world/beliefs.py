@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import decisions
-from ..population import State
+from ..population import BELIEF_NAMES, State
 from .base import Module, Result
 
 __all__ = ["CampNews", "BeliefRule", "BELIEF_RULES", "Beliefs", "CAMP_MEMORY_DAYS"]
@@ -86,7 +86,7 @@ BELIEF_RULES: tuple[BeliefRule, ...] = (
     BeliefRule("return", "returned", "landed", reassured=True),
     BeliefRule("admit", "admitted", "applied", reassured=False),
 )
-BELIEFS = ("stop", "death", "return", "admit")
+BELIEFS = BELIEF_NAMES  #: the four beliefs, in the order of the population's belief matrix
 
 
 class Beliefs(Module):
@@ -103,6 +103,13 @@ class Beliefs(Module):
     def __init__(self, model) -> None:
         super().__init__(model)
         self.news = CampNews(len(model.geo.camps))
+        rows = {kind: i for i, kind in enumerate(CampNews.KINDS)}
+        #: rows of the camp news that each belief's rule divides (in the order of BELIEFS)
+        self._numerators = [rows[rule.numerator] for rule in BELIEF_RULES]
+        self._denominators = [rows[rule.denominator] for rule in BELIEF_RULES]
+        if [rule.belief for rule in BELIEF_RULES] != list(BELIEFS):
+            raise ValueError("BELIEF_RULES must list one rule per belief, in the order of BELIEFS")
+        #: mean beliefs per camp (rows) as of last evening, columns in the order of BELIEFS
         self.camp_means = self._camp_means(np.empty(0, dtype=np.int64))
 
     # ----------------------------------------------------------------- news and experience
@@ -131,36 +138,59 @@ class Beliefs(Module):
         then the news decays and the camps' mean beliefs are taken for tomorrow's newcomers.
         ``in_camp`` are the people in camps this evening."""
         pop, p = self.model.population, self.model.params
+        camp = pop.camp[in_camp].astype(np.intp)
+        beliefs = None
         if len(in_camp) and p.belief_learning_rate > 0:
-            camp = pop.camp[in_camp]
-            for rule in BELIEF_RULES:
-                observed, heard = self.news.rate(rule.numerator, rule.denominator)
-                heard = heard[camp]
-                if not heard.any():
-                    continue
-                column = getattr(pop, "b_" + rule.belief)
-                reassurance = p.smuggler_reassurance if rule.reassured else 0.0
-                column[in_camp] = decisions.update_beliefs(
-                    column[in_camp], observed[camp], p.belief_learning_rate * heard, reassurance)
+            weight, target = self._evening_update()
+            if weight.any():
+                # All four beliefs at once: a camp that heard nothing has weight 0 (no change).
+                beliefs = pop.beliefs_of(in_camp)
+                beliefs += np.take(weight, camp, axis=0) * (np.take(target, camp, axis=0) - beliefs)
+                beliefs.clip(0.0, 1.0, out=beliefs)
+                pop.set_beliefs(in_camp, beliefs)
         self.news.decay()
-        self.camp_means = self._camp_means(in_camp)
+        self.camp_means = self._camp_means(in_camp, beliefs, camp)
 
-    def _camp_means(self, in_camp: np.ndarray) -> dict[str, np.ndarray]:
-        """Mean beliefs in each camp (word of mouth for newcomers); priors where a camp is empty."""
+    def _evening_update(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per camp (rows) and belief (columns, as ``Population.belief_matrix``): how far the
+        belief moves tonight (``belief_learning_rate`` where the camp heard something, else 0)
+        and what it moves toward (the observed rate, less the smugglers' reassurance)."""
+        p = self.model.params
+        counts = self.news.counts
+        den = counts[self._denominators]  # (belief, camp)
+        heard = den > 0
+        observed = np.divide(counts[self._numerators], den, out=np.zeros_like(den), where=heard)
+        keep = np.array([1.0 - p.smuggler_reassurance if rule.reassured else 1.0
+                         for rule in BELIEF_RULES])
+        return (p.belief_learning_rate * heard).T.copy(), (observed * keep[:, None]).T.copy()
+
+    def _camp_means(self, in_camp: np.ndarray, beliefs: np.ndarray | None = None,
+                    camp: np.ndarray | None = None) -> np.ndarray:
+        """Mean beliefs in each camp (rows; columns as ``Population.belief_matrix``): word of
+        mouth for newcomers; priors where a camp is empty. ``beliefs`` (the rows of ``in_camp``
+        in the belief matrix) and ``camp`` (their camps) may be given if already at hand."""
         pop, p = self.model.population, self.model.params
         n_camps = self.news.n_camps
-        n = np.bincount(pop.camp[in_camp], minlength=n_camps)
-        prior = {"stop": p.prior_stop_belief, "death": p.prior_death_belief, "return": 0.0, "admit": 0.0}
-        out = {}
-        for key, default in prior.items():
-            tot = np.bincount(pop.camp[in_camp], weights=getattr(pop, "b_" + key)[in_camp],
-                              minlength=n_camps)
-            out[key] = np.where(n > 0, tot / np.maximum(n, 1), default)
-        return out
+        if camp is None:
+            camp = pop.camp[in_camp].astype(np.intp)
+        if beliefs is None:
+            beliefs = pop.beliefs_of(in_camp)
+        n = np.bincount(camp, minlength=n_camps)
+        columns = np.ascontiguousarray(beliefs.T)
+        total = np.stack([np.bincount(camp, weights=column, minlength=n_camps) for column in columns],
+                         axis=1)
+        prior = np.array([p.prior_stop_belief, p.prior_death_belief, 0.0, 0.0])  # stop, death, return, admit
+        return np.where((n > 0)[:, None], total / np.maximum(n, 1)[:, None], prior)
 
     def for_newcomers(self, camps: np.ndarray) -> dict[str, np.ndarray]:
-        """The beliefs people joining ``camps`` pick up: their camp's mean as of last evening."""
-        return {key: values[camps] for key, values in self.camp_means.items()}
+        """The beliefs people joining ``camps`` pick up: their camp's mean as of last evening,
+        ``{belief: values}``."""
+        rows = self.newcomer_beliefs(camps)
+        return {key: rows[:, k] for k, key in enumerate(BELIEFS)}
+
+    def newcomer_beliefs(self, camps: np.ndarray) -> np.ndarray:
+        """:meth:`for_newcomers` as rows of the population's belief matrix (len(camps) x 4)."""
+        return np.take(self.camp_means, camps, axis=0)
 
     def record_results(self, in_camp: np.ndarray) -> None:
         """Write the day's mean beliefs of the people waiting in camps (``in_camp``) to the tally."""

@@ -256,7 +256,9 @@ class Casework(Module):
         m.tally.recrossed = int(np.count_nonzero(m.population.returnee[landed]))
         for policy in policies:
             policy.on_landed(m, self.landed_today())
-        m.population.remove(self.landed_today(), State.LANDED)
+        if policies:  # some may have been detained
+            landed = self.landed_today()
+        m.population.remove(landed, State.LANDED)
 
     def end_of_day(self, policies: list) -> None:
         """Returnees back on the coast, legal-route checks, then the casework of every policy

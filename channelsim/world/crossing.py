@@ -53,7 +53,9 @@ class BorderForceVessel(CellAgent):
         self.free_at = 0.0
         self.people_today = 0
         self.busy_hours_today = 0.0
-        self.cell = self.model.landing_cells[self.model.geo.dover]
+        dover = self.model.landing_cells[self.model.geo.dover]
+        if self.cell is not dover:
+            self.cell = dover
 
     def pick_up(self, boat, hour: float, cell) -> float:
         """Take a boat's people aboard at ``hour``, in as many trips to Dover as its load needs;

@@ -31,6 +31,11 @@ class Demand(Module):
     DAY = ("morning: new arrivals join the camps; midday: everyone waiting chooses to wait, "
            "pay a gang, apply to the legal route or leave")
 
+    def __init__(self, model) -> None:
+        super().__init__(model)
+        #: where new arrivals go: the cumulative shares of the camps
+        self._camp_cdf = decisions.categorical_cdf(model.geo.camp_inflow_share)
+
     def arrive(self) -> None:
         """Today's arrivals on the coast: a seasonal Poisson draw whose rate is multiplied by
         the demand process's multiplier of the day (1 without one; :mod:`channelsim.drivers`)."""
@@ -48,10 +53,10 @@ class Demand(Module):
             return
         m = self.model
         p, rng = m.params, m.rng
-        camp = rng.choice(len(m.geo.camps), size=n, p=m.geo.camp_inflow_share)
+        camp = decisions.draw_categorical(self._camp_cdf, rng, n)
         sigma = np.sqrt(np.log1p(p.uk_pull_spread ** 2))
         pull = p.uk_pull * rng.lognormal(-sigma ** 2 / 2, sigma, size=n)
-        m.population.add(n, camp.astype(np.int8), pull, m.beliefs.for_newcomers(camp), day)
+        m.population.add(n, camp.astype(np.int8), pull, m.beliefs.newcomer_beliefs(camp), day)
 
     def choose(self, crossable: bool) -> None:
         """Everyone waiting on the coast chooses: wait, pay a gang for a place, apply to the
@@ -62,18 +67,32 @@ class Demand(Module):
         idx = np.flatnonzero((pop.state == State.IN_CAMP) | (pop.state == State.APPLICANT))
         if len(idx) == 0:
             return
+        uniforms = m.rng.random(len(idx))  # one draw per person, in slot order
         applicant = pop.state[idx] == State.APPLICANT
         committed = (pop.gang[idx] >= 0) | (applicant & pop.patient[idx])
+        choice = np.zeros(len(idx), dtype=np.int8)
+        # People who paid a gang or wait patiently for the legal route: wait, or leave.
+        rows = np.flatnonzero(committed)
+        slots = idx[rows]
+        leave = decisions.binary_leave(
+            decisions.leave_utility(pop.failures[slots], (m.steps - pop.arrived[slots]) / 30.44, p),
+            uniforms[rows])
+        choice[rows] = leave * np.int8(Option.LEAVE)
+        # Everyone else: wait, pay a gang, apply to the legal route, or leave.
+        rows = np.flatnonzero(~committed)
+        slots = idx[rows]
+        route_open = m.levers.route_open
         u = decisions.migrant_utilities(
-            pull=pop.pull[idx], belief_stop=pop.b_stop[idx], belief_death=pop.b_death[idx],
-            belief_return=pop.b_return[idx], belief_admit=pop.b_admit[idx],
-            price_eur=m.gangs.price(idx), failures=pop.failures[idx],
-            months_waiting=(m.steps - pop.arrived[idx]) / 30.44, booked=committed,
-            eligible=(pop.attempts[idx] == 0) & ~pop.refused[idx] & ~applicant,
-            crossable=crossable and m.gangs.any(),
-            route_open=m.levers.route_open,
+            pull=pop.pull[slots], belief_stop=pop.b_stop[slots], belief_death=pop.b_death[slots],
+            belief_return=pop.b_return[slots],
+            belief_admit=pop.b_admit[slots] if route_open else None,
+            price_eur=m.gangs.price(slots), failures=pop.failures[slots],
+            months_waiting=(m.steps - pop.arrived[slots]) / 30.44, booked=None,
+            eligible=((pop.attempts[slots] == 0) & ~pop.refused[slots] & ~applicant[rows]
+                      if route_open else None),
+            crossable=crossable and m.gangs.any(), route_open=route_open,
             p=p, pull_factor=m.levers.pull_factor)
-        choice = decisions.choose(u, m.rng)
+        choice[rows] = decisions.choose_with(u, uniforms[rows])
         book = idx[choice == Option.CROSS]
         m.casework.withdraw(book[pop.state[book] == State.APPLICANT])  # they lose their place
         pop.since[book] = m.steps

@@ -137,7 +137,7 @@ class SmugglingGang(mesa.Agent):
             if w.sum() <= 0:  # no waterway free tonight: a beach launch
                 w, mode = weights, BEACH
                 load = decisions.gang_load(left, self.stock, self.loss[mode], p, p.max_load)
-            point = int(rng.choice(len(w), p=w / w.sum()))
+            point = int(decisions.draw_categorical(decisions.categorical_cdf(w / w.sum()), rng))
             if mode == TAXI:
                 gangs.take_taxi_slot(point)
             plan.append((point, load, MODES[mode]))
@@ -231,6 +231,9 @@ class Gangs(Module):
         pref = np.exp(-km / GANG_REACH_KM)
         #: (camp, gang) odds of booking with each gang; empty when there are no gangs
         self.preference = pref / np.maximum(pref.sum(axis=1, keepdims=True), 1e-300)
+        #: each camp's cumulative odds of booking with each gang (for the bookings' draws)
+        self._booking_cdf = [decisions.categorical_cdf(row) for row in self.preference] \
+            if len(agents) else []
         #: 1 at the crossing points a waterway serves (taxi boats can reach them), else 0
         self.taxi_points = (geo.points.waterway_index.to_numpy() >= 0).astype(float)
         self.price_today = p.price_eur  #: today's price of a place (EUR), before discounts
@@ -284,10 +287,13 @@ class Gangs(Module):
         """The people at ``slots`` pay for a place: each books with a gang, mostly of their camp."""
         m = self.model
         pop = m.population
-        for c in range(len(m.geo.camps)):
-            mine = slots[pop.camp[slots] == c]
+        if len(slots) == 0:
+            return
+        camp = pop.camp[slots]
+        for c, cdf in enumerate(self._booking_cdf):
+            mine = slots[camp == c]
             if len(mine):
-                pop.gang[mine] = m.rng.choice(len(self.preference[c]), size=len(mine), p=self.preference[c])
+                pop.gang[mine] = decisions.draw_categorical(cdf, m.rng, len(mine))
 
     def taxi_open(self) -> np.ndarray:
         """1 at the crossing points whose waterway can still put a taxi boat in tonight, else 0."""

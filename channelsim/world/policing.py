@@ -41,7 +41,9 @@ class FrenchPoliceUnit(CellAgent):
         """Take up position at crossing point ``point`` with ``officers`` officers."""
         self.officers = officers
         self.point = point
-        self.cell = self.model.point_cells[point]
+        cell = self.model.point_cells[point]
+        if self.cell is not cell:  # a unit already there stays where it is
+            self.cell = cell
         self.stops_today = 0
 
 
