@@ -13,7 +13,8 @@ from enum import IntEnum
 import numpy as np
 
 __all__ = [
-    "Option", "migrant_utilities", "choose", "choose_with", "binary_leave",
+    "Option", "migrant_utilities", "crossing_utility", "choose", "choose_with", "choose_columns",
+    "binary_leave",
     "categorical_cdf", "draw_categorical", "leave_utility", "update_beliefs", "gang_load", "launch_value_keur",
     "taxi_probability", "scarcity_price",
     "launch_propensity", "allocate_units", "stop_probability", "launch_point_weights",
@@ -63,13 +64,8 @@ def migrant_utilities(
     u = np.zeros((len(Option), n)).T  # one contiguous column per option: choose() reads columns
     value = pull * pull_factor
     if crossable:
-        u[:, Option.CROSS] = (
-            p.crossing_propensity + value
-            - p.stop_aversion * belief_stop
-            - p.risk_aversion * belief_death
-            - p.return_aversion * belief_return
-            - p.price_sensitivity * price_eur / 1000.0
-        )
+        u[:, Option.CROSS] = crossing_utility(value, belief_stop, belief_death, belief_return,
+                                              price_eur, p)
     else:
         u[:, Option.CROSS] = -np.inf
     u[:, Option.LEAVE] = leave_utility(failures, months_waiting, p)
@@ -81,6 +77,18 @@ def migrant_utilities(
         u[booked, Option.CROSS] = -np.inf
         u[booked, Option.APPLY] = -np.inf
     return u
+
+
+def crossing_utility(value: np.ndarray, belief_stop: np.ndarray, belief_death: np.ndarray,
+                     belief_return: np.ndarray, price_eur: np.ndarray, p) -> np.ndarray:
+    """Utility of paying a gang for a place (waiting is 0): the UK's ``value`` to each person
+    (their pull times the pull factor) against the perceived chances of being stopped, dying
+    and being returned, and the price (EUR)."""
+    return (p.crossing_propensity + value
+            - p.stop_aversion * belief_stop
+            - p.risk_aversion * belief_death
+            - p.return_aversion * belief_return
+            - p.price_sensitivity * price_eur / 1000.0)
 
 
 def leave_utility(failures: np.ndarray, months_waiting: np.ndarray, p) -> np.ndarray:
@@ -108,26 +116,33 @@ def choose_with(utilities: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     Options that no row can take (a whole column at -inf) are skipped: they add exactly zero to
     every row's cumulative sum, so the choices are the same as with them, bit for bit.
     """
-    choice = np.zeros(len(utilities), dtype=np.int8)
     if utilities.size == 0:
-        return choice
-    # Column by column (a handful of options, thousands of rows): the same sums, in the same order.
-    n_options = utilities.shape[1]
-    cols = {j: utilities[:, j] for j in range(n_options)}
-    open_ = [j for j, col in cols.items() if not np.all(col == -np.inf)]
+        return np.zeros(len(utilities), dtype=np.int8)
+    columns = [None if np.all(col == -np.inf) else col
+               for col in (utilities[:, j] for j in range(utilities.shape[1]))]
+    return choose_columns(columns, uniforms)
+
+
+def choose_columns(columns: list, uniforms: np.ndarray) -> np.ndarray:
+    """:func:`choose_with` from the utility matrix's columns, one per option: an array (one
+    utility per row), a number (the same for every row), or None for an option no row can take.
+    """
+    open_ = [j for j, col in enumerate(columns) if col is not None]
     if not open_:
         raise ValueError("choose: every option has utility -inf in every row (nothing to choose)")
-    top = cols[open_[0]]
+    # Column by column (a handful of options, thousands of rows): the same sums, in the same order.
+    top = columns[open_[0]]
     for j in open_[1:]:
-        top = np.maximum(top, cols[j])
+        top = np.maximum(top, columns[j])
     total = None
-    cum: list[np.ndarray | None] = []
-    for j in range(n_options):
-        if j in open_:
-            e = np.exp(cols[j] - top)
+    cum: list = []
+    for col in columns:
+        if col is not None:
+            e = np.exp(col - top)
             total = e if total is None else total + e
         cum.append(total)  # a closed option leaves the running sum as it was (None: still 0)
     draw = (1.0 - uniforms) * total  # in (0, total]
+    choice = np.zeros(len(uniforms), dtype=np.int8)
     previous, hit = None, None
     for below in cum:
         if hit is None or below is not previous:  # a closed option repeats the last comparison

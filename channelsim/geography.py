@@ -96,8 +96,8 @@ class Geography:
 
     def cell_of(self, xy) -> tuple[int, int]:
         """The grid coordinate holding the km position ``xy``."""
-        i = int(np.clip(xy[0] // CELL_KM, 0, self.width - 1))
-        j = int(np.clip(xy[1] // CELL_KM, 0, self.height - 1))
+        i = int(min(max(xy[0] // CELL_KM, 0), self.width - 1))
+        j = int(min(max(xy[1] // CELL_KM, 0), self.height - 1))
         return i, j
 
     @functools.cached_property

@@ -64,35 +64,29 @@ class Demand(Module):
         only choose between waiting for it and leaving."""
         m = self.model
         pop, p, t = m.population, m.params, m.tally
-        idx = np.flatnonzero((pop.state == State.IN_CAMP) | (pop.state == State.APPLICANT))
+        state = pop.state
+        idx = ((state == State.IN_CAMP) | (state == State.APPLICANT)).nonzero()[0]
         if len(idx) == 0:
             return
         uniforms = m.rng.random(len(idx))  # one draw per person, in slot order
-        applicant = pop.state[idx] == State.APPLICANT
-        committed = (pop.gang[idx] >= 0) | (applicant & pop.patient[idx])
-        choice = np.zeros(len(idx), dtype=np.int8)
-        # People who paid a gang or wait patiently for the legal route: wait, or leave.
-        rows = np.flatnonzero(committed)
-        slots = idx[rows]
-        leave = decisions.binary_leave(
-            decisions.leave_utility(pop.failures[slots], (m.steps - pop.arrived[slots]) / 30.44, p),
-            uniforms[rows])
-        choice[rows] = leave * np.int8(Option.LEAVE)
-        # Everyone else: wait, pay a gang, apply to the legal route, or leave.
-        rows = np.flatnonzero(~committed)
-        slots = idx[rows]
-        route_open = m.levers.route_open
-        u = decisions.migrant_utilities(
-            pull=pop.pull[slots], belief_stop=pop.b_stop[slots], belief_death=pop.b_death[slots],
-            belief_return=pop.b_return[slots],
-            belief_admit=pop.b_admit[slots] if route_open else None,
-            price_eur=m.gangs.price(slots), failures=pop.failures[slots],
-            months_waiting=(m.steps - pop.arrived[slots]) / 30.44, booked=None,
-            eligible=((pop.attempts[slots] == 0) & ~pop.refused[slots] & ~applicant[rows]
-                      if route_open else None),
-            crossable=crossable and m.gangs.any(), route_open=route_open,
-            p=p, pull_factor=m.levers.pull_factor)
-        choice[rows] = decisions.choose_with(u, uniforms[rows])
+        applicant = state[idx] == State.APPLICANT
+        # People who paid a gang, or wait patiently for the legal route, only wait or leave.
+        committed = pop.gang[idx] >= 0
+        if applicant.any():
+            committed |= applicant & pop.patient[idx]
+        u_leave = decisions.leave_utility(pop.failures[idx], (m.steps - pop.arrived[idx]) / 30.44, p)
+        u_cross = u_apply = None
+        if crossable and m.gangs.any():
+            value = pop.pull[idx] * m.levers.pull_factor
+            u_cross = decisions.crossing_utility(value, pop.b_stop[idx], pop.b_death[idx],
+                                                 pop.b_return[idx], m.gangs.price(idx), p)
+            u_cross[committed] = -np.inf
+        if m.levers.route_open:
+            eligible = (pop.attempts[idx] == 0) & ~pop.refused[idx] & ~applicant & ~committed
+            if eligible.any():
+                value = pop.pull[idx] * m.levers.pull_factor
+                u_apply = np.where(eligible, p.legal_route_appeal + value * pop.b_admit[idx], -np.inf)
+        choice = decisions.choose_columns([0.0, u_cross, u_leave, u_apply], uniforms)
         book = idx[choice == Option.CROSS]
         m.casework.withdraw(book[pop.state[book] == State.APPLICANT])  # they lose their place
         pop.since[book] = m.steps

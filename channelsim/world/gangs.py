@@ -22,6 +22,7 @@ aboard, and pay the gang as they board.
 
 from __future__ import annotations
 
+import math
 
 import mesa
 import numpy as np
@@ -125,6 +126,7 @@ class SmugglingGang(mesa.Agent):
             return []
         q_taxi = self.taxi_chance(customers, taxis_allowed)
         weights = decisions.launch_point_weights(expected_stop, self.home_km, p.police_avoidance)
+        beach_cdf = decisions.categorical_cdf(weights / weights.sum())  # the same for every beach launch
         plan, left = [], customers
         while self.stock > 0:
             mode = TAXI if rng.random() < q_taxi else BEACH
@@ -137,7 +139,8 @@ class SmugglingGang(mesa.Agent):
             if w.sum() <= 0:  # no waterway free tonight: a beach launch
                 w, mode = weights, BEACH
                 load = decisions.gang_load(left, self.stock, self.loss[mode], p, p.max_load)
-            point = int(decisions.draw_categorical(decisions.categorical_cdf(w / w.sum()), rng))
+            cdf = beach_cdf if w is weights else decisions.categorical_cdf(w / w.sum())
+            point = int(decisions.draw_categorical(cdf, rng))
             if mode == TAXI:
                 gangs.take_taxi_slot(point)
             plan.append((point, load, MODES[mode]))
@@ -150,7 +153,7 @@ class SmugglingGang(mesa.Agent):
         """The load below which the gang does not launch a boat of ``mode`` (its target load)."""
         p = self.model.params
         return int(min(round(p.base_load * (1.0 + p.load_enforcement_response * self.loss[mode])),
-                       np.floor(ceiling)))
+                       math.floor(ceiling)))
 
     def launch(self, customers: np.ndarray, beaufort: float, expected_stop: np.ndarray,
                rng: np.random.Generator, taxis_allowed: bool = False) -> list[Boat]:
