@@ -34,8 +34,10 @@ import mesa
 import numpy as np
 
 import channelsim
+from channelsim import decisions
 from channelsim.model import ChannelModel
 from channelsim.population import Population, State
+from channelsim.world.beliefs import mean_by_camp, move_toward
 
 DAYS_PER_YEAR = 365
 
@@ -135,6 +137,38 @@ def time_population_store(entered: int, removed: int, days: int, seed: int) -> f
     return clock() - t0
 
 
+def time_numpy_day(seed: int, days: int) -> tuple[float, int]:
+    """Seconds the people's own arrays take over ``days`` days, with nothing else of the model:
+    each day, the choice of everyone waiting (utilities of crossing and leaving, the logit draw)
+    and the camps' evening learning and means, on copies of the arrays of a default model at
+    mid-year (the slots, beliefs, pulls and camps of the people in camps that day). Returns the
+    seconds and the number of people."""
+    model = channelsim.build_model(seed=seed)
+    model.run_for(182)
+    pop, p = model.population, model.params
+    idx = pop.where(State.IN_CAMP)
+    camp = pop.camp[idx].astype(np.intp)
+    n_camps = len(model.geo.camps)
+    committed = pop.gang[idx] >= 0
+    failures, arrived, pull = pop.failures[idx], pop.arrived[idx], pop.pull[idx]
+    rows = pop.beliefs_of(idx)
+    price = model.gangs.price(idx)
+    weight, target = model.beliefs._evening_update()
+    prior = np.array([p.prior_stop_belief, p.prior_death_belief, 0.0, 0.0])
+    rng = np.random.default_rng(seed)
+    t0 = clock()
+    for day in range(days):
+        uniforms = rng.random(len(idx))
+        u_leave = decisions.leave_utility(failures, (182 + day - arrived) / 30.44, p)
+        u_cross = decisions.crossing_utility(pull * model.levers.pull_factor, rows[:, 0], rows[:, 1],
+                                             rows[:, 2], price, p)
+        u_cross[committed] = -np.inf
+        decisions.choose_columns([0.0, u_cross, u_leave, None], uniforms)
+        move_toward(rows, camp, weight, target)
+        mean_by_camp(camp, np.ascontiguousarray(rows.T), n_camps, prior)
+    return clock() - t0, len(idx)
+
+
 def profile_year(seed: int, days: int) -> pstats.Stats:
     model = channelsim.build_model(seed=seed)
     profiler = cProfile.Profile()
@@ -209,9 +243,12 @@ def report_floor(runs: list[YearTiming], bare: list[tuple[float, float]], days: 
     seeds = range(len(runs))
     mesa_s = statistics.median(time_mesa_bookkeeping(entered, removed, days, s) for s in seeds)
     store_s = statistics.median(time_population_store(entered, removed, days, s) for s in seeds)
+    arrays = [time_numpy_day(s, days) for s in seeds]
+    numpy_s = statistics.median(a[0] for a in arrays)
+    people = round(statistics.median(a[1] for a in arrays))
     year = statistics.median(r.construction_s + r.run_s for r in runs) / years
     loop = statistics.median(b[0] + b[1] for b in bare) / years
-    mesa_s, store_s = mesa_s / years, store_s / years
+    mesa_s, store_s, numpy_s = mesa_s / years, store_s / years, numpy_s / years
     print(f"the floor, per simulated year ({entered:,} Migrant agents created and "
           f"{removed:,} removed per run; medians over {len(runs)} repeats)")
     print(f"  {'seconds':>8} {'share':>7} {'x loop':>7}")
@@ -220,7 +257,8 @@ def report_floor(runs: list[YearTiming], bare: list[tuple[float, float]], days: 
         ("bare Mesa shuffle_do loop over the same agent-days", loop),
         ("Mesa bookkeeping alone: Agent(model) and agent.remove()", mesa_s),
         ("channelsim population store: the same adds and removes", store_s),
-        ("remainder: the year less its population store", year - store_s),
+        (f"the people's arrays alone: choice and learning of {people:,} in camps a day", numpy_s),
+        ("remainder: the year less its population store and arrays", year - store_s - numpy_s),
     ]
     for label, seconds in rows:
         print(f"  {seconds:8.3f} {seconds / year:7.1%} {seconds / loop:7.2f}  {label}")

@@ -26,7 +26,7 @@ import mesa.model
 from mesa import mesa_logging
 import numpy as np
 
-__all__ = ["State", "Migrant", "Population", "AccountingError"]
+__all__ = ["State", "Migrant", "Population", "AccountingError", "BELIEF_NAMES", "COLUMN_NAMES"]
 
 
 class State(IntEnum):
@@ -193,6 +193,8 @@ _COLUMNS: dict[str, type] = {
 #: The four beliefs (perceived chances, shares): columns ``b_<name>`` of one (slots x 4) matrix,
 #: ``Population.belief_matrix``, so that the camps' evening update is one pass over all four.
 BELIEF_NAMES = ("stop", "death", "return", "admit")
+#: Every column of the population, by attribute name (``Population.<name>``, one value per slot).
+COLUMN_NAMES: tuple[str, ...] = tuple(_COLUMNS) + tuple("b_" + name for name in BELIEF_NAMES)
 
 
 class Population:

@@ -15,14 +15,14 @@ import channelsim
 from channelsim import results
 from channelsim.model import ChannelModel
 from channelsim.policies import OneInOneOut, Policy
-from channelsim.population import _COLUMNS, State
+from channelsim.population import COLUMN_NAMES, State
 from channelsim.world import MODULES, CampNews
 from channelsim.world.beliefs import BELIEF_RULES
 
 
 def test_every_population_column_has_exactly_one_owner():
     owners = [c for module in MODULES for c in module.OWNS] + ["state"]  # state: the population's
-    assert sorted(owners) == sorted(_COLUMNS), "a column is owned twice, or by nobody"
+    assert sorted(owners) == sorted(COLUMN_NAMES), "a column is owned twice, or by nobody"
 
 
 def test_result_columns_are_known_without_running_and_match_a_run():

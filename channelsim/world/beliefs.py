@@ -24,7 +24,8 @@ from .. import decisions
 from ..population import BELIEF_NAMES, State
 from .base import Module, Result
 
-__all__ = ["CampNews", "BeliefRule", "BELIEF_RULES", "Beliefs", "CAMP_MEMORY_DAYS"]
+__all__ = ["CampNews", "BeliefRule", "BELIEF_RULES", "Beliefs", "CAMP_MEMORY_DAYS", "move_toward",
+           "mean_by_camp"]
 
 CAMP_MEMORY_DAYS = 30.0  #: how long a camp remembers what happened to its people (e-folding, days)
 
@@ -89,6 +90,28 @@ BELIEF_RULES: tuple[BeliefRule, ...] = (
 BELIEFS = BELIEF_NAMES  #: the four beliefs, in the order of the population's belief matrix
 
 
+def move_toward(rows: np.ndarray, camp: np.ndarray, weight: np.ndarray,
+                target: np.ndarray) -> np.ndarray:
+    """The camps' evening update of everyone's beliefs at once, in place: each person's
+    ``rows`` (people x beliefs) move toward their camp's ``target`` by their camp's ``weight``
+    (both camps x beliefs), as :func:`decisions.update_beliefs` moves one belief; ``camp`` holds
+    each person's camp (intp). Returns ``rows``."""
+    rows += np.take(weight, camp, axis=0) * (np.take(target, camp, axis=0) - rows)
+    rows.clip(0.0, 1.0, out=rows)
+    return rows
+
+
+def mean_by_camp(camp: np.ndarray, columns: np.ndarray, n_camps: int,
+                 empty: np.ndarray) -> np.ndarray:
+    """Mean of each of ``columns`` (beliefs x people, contiguous rows) over the people of each
+    camp (``camp``, intp): a (camps x beliefs) array, ``empty`` (one value per belief) where a
+    camp has nobody."""
+    n = np.bincount(camp, minlength=n_camps)
+    total = np.stack([np.bincount(camp, weights=column, minlength=n_camps) for column in columns],
+                     axis=1)
+    return np.where((n > 0)[:, None], total / np.maximum(n, 1)[:, None], empty)
+
+
 class Beliefs(Module):
     """Camp news and learning."""
 
@@ -109,6 +132,7 @@ class Beliefs(Module):
         self._denominators = [rows[rule.denominator] for rule in BELIEF_RULES]
         if [rule.belief for rule in BELIEF_RULES] != list(BELIEFS):
             raise ValueError("BELIEF_RULES must list one rule per belief, in the order of BELIEFS")
+        self._tonight: tuple = (None, None)
         #: mean beliefs per camp (rows) as of last evening, columns in the order of BELIEFS
         self.camp_means = self._camp_means(np.empty(0, dtype=np.int64))
 
@@ -144,9 +168,7 @@ class Beliefs(Module):
             weight, target = self._evening_update()
             if weight.any():
                 # All four beliefs at once: a camp that heard nothing has weight 0 (no change).
-                beliefs = pop.beliefs_of(in_camp)
-                beliefs += np.take(weight, camp, axis=0) * (np.take(target, camp, axis=0) - beliefs)
-                beliefs.clip(0.0, 1.0, out=beliefs)
+                beliefs = move_toward(pop.beliefs_of(in_camp), camp, weight, target)
                 pop.set_beliefs(in_camp, beliefs)
         self.news.decay()
         self.camp_means = self._camp_means(in_camp, beliefs, camp)
@@ -175,12 +197,10 @@ class Beliefs(Module):
             camp = pop.camp[in_camp].astype(np.intp)
         if beliefs is None:
             beliefs = pop.beliefs_of(in_camp)
-        n = np.bincount(camp, minlength=n_camps)
         columns = np.ascontiguousarray(beliefs.T)
-        total = np.stack([np.bincount(camp, weights=column, minlength=n_camps) for column in columns],
-                         axis=1)
+        self._tonight = (in_camp, columns)  # the beliefs in camps, one row per belief (for the tally)
         prior = np.array([p.prior_stop_belief, p.prior_death_belief, 0.0, 0.0])  # stop, death, return, admit
-        return np.where((n > 0)[:, None], total / np.maximum(n, 1)[:, None], prior)
+        return mean_by_camp(camp, columns, n_camps, prior)
 
     def for_newcomers(self, camps: np.ndarray) -> dict[str, np.ndarray]:
         """The beliefs people joining ``camps`` pick up: their camp's mean as of last evening,
@@ -196,6 +216,9 @@ class Beliefs(Module):
         """Write the day's mean beliefs of the people waiting in camps (``in_camp``) to the tally."""
         pop, t = self.model.population, self.model.tally
         if len(in_camp):
-            t.belief_stop = float(pop.b_stop[in_camp].mean())
-            t.belief_death = float(pop.b_death[in_camp].mean())
-            t.belief_return = float(pop.b_return[in_camp].mean())
+            seen, columns = self._tonight
+            if seen is not in_camp:  # not this evening's camps: read the columns
+                columns = [getattr(pop, "b_" + name)[in_camp] for name in BELIEFS]
+            t.belief_stop = float(columns[0].mean())
+            t.belief_death = float(columns[1].mean())
+            t.belief_return = float(columns[2].mean())

@@ -160,6 +160,11 @@ class SmugglingGang(mesa.Agent):
         """Load and launch today's boats (:meth:`plan_launches`) with the people at slots
         ``customers`` who booked with this gang: first booked, first aboard."""
         plan = self.plan_launches(len(customers), beaufort, expected_stop, rng, taxis_allowed)
+        return self.load_boats(plan, customers)
+
+    def load_boats(self, plan: list[tuple[int, int, str]], customers: np.ndarray) -> list[Boat]:
+        """The boats of a ``plan`` (:meth:`plan_launches`), filled with the people at slots
+        ``customers``: first booked, first aboard."""
         if not plan:
             return []
         queue = customers[np.argsort(self.model.population.since[customers], kind="stable")]
@@ -322,9 +327,13 @@ class Gangs(Module):
         if taxis:
             self.slots_left[:] = rng.poisson(m.params.taxi_slots_per_waterway, size=len(self.slots_left))
         booked = np.flatnonzero((pop.state == State.IN_CAMP) & (pop.gang >= 0))
+        gang_of = pop.gang[booked]
+        customers = np.bincount(gang_of, minlength=len(gangs)).tolist()
         boats: list[Boat] = []
         for g in rng.permutation(len(gangs)).tolist():
-            boats += gangs[g].launch(booked[pop.gang[booked] == g], beaufort, expected_stop, rng, taxis)
+            plan = gangs[g].plan_launches(customers[g], beaufort, expected_stop, rng, taxis)
+            if plan:  # only then are the gang's customers looked up and queued
+                boats += gangs[g].load_boats(plan, booked[gang_of == g])
         if boats:
             self._board(boats)
         return boats
