@@ -292,3 +292,83 @@ def test_taxi_probability_stays_a_probability_at_the_sharpest_choice():
         assert taxi_probability(0.0, 500.0, 10.0) == 0.0
         assert taxi_probability(500.0, 0.0, 10.0) == 1.0
     assert taxi_probability(1.0, 1.0, 10.0) == 0.5
+
+
+# ----------------------------------------------------------------------------- the draw, bit for bit
+def _reference_choice(u: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """The logit draw as specified: every option's exp(u - max) summed in column order, the
+    option taken the number of running sums below (1 - uniform) x total (no option skipped)."""
+    top = np.max(u, axis=1)
+    cum = np.cumsum(np.exp(u - top[:, None]), axis=1)
+    draw = (1.0 - uniforms) * cum[:, -1]
+    return (cum < draw[:, None]).sum(axis=1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 300),
+       closed=st.lists(st.booleans(), min_size=3, max_size=3),
+       holes=st.floats(0.0, 0.9))
+def test_choose_with_skips_closed_options_without_changing_any_choice(seed, n, closed, holes):
+    """Columns that nobody can take (all -inf) are skipped and columns with some -inf kept:
+    every row's choice is the one the full cumulative sums give, bit for bit."""
+    g = rng(seed)
+    u = np.column_stack([np.zeros(n), g.normal(0.0, 3.0, size=(n, 3))])
+    u[:, 1:][g.random((n, 3)) < holes] = -np.inf
+    for j, shut in enumerate(closed, start=1):
+        if shut:
+            u[:, j] = -np.inf
+    uniforms = g.random(n)
+    expected = _reference_choice(u, uniforms)
+    np.testing.assert_array_equal(dec.choose_with(u, uniforms), expected)
+    columns = [None if np.all(u[:, j] == -np.inf) else u[:, j] for j in range(4)]
+    columns[0] = 0.0  # waiting, the same for every row
+    np.testing.assert_array_equal(dec.choose_columns(columns, uniforms), expected)
+
+
+def test_choose_draws_one_uniform_per_row_from_the_generator():
+    u = rng(3).normal(size=(50, 4))
+    np.testing.assert_array_equal(dec.choose(u, rng(9)), dec.choose_with(u, rng(9).random(50)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 300), scale=st.floats(0.1, 40.0))
+def test_binary_leave_is_the_logit_draw_of_waiting_against_leaving(seed, n, scale):
+    g = rng(seed)
+    leave = g.normal(-3.0, scale, size=n)
+    uniforms = g.random(n)
+    u = np.column_stack([np.zeros(n), np.full(n, -np.inf), leave, np.full(n, -np.inf)])
+    expected = _reference_choice(u, uniforms) == Option.LEAVE
+    np.testing.assert_array_equal(dec.binary_leave(leave, uniforms), expected)
+
+
+def test_choose_columns_refuses_a_choice_with_no_option_open():
+    with pytest.raises(ValueError, match="every option has utility -inf"):
+        dec.choose_columns([None, None], np.zeros(3))
+
+
+@pytest.mark.parametrize("size", [None, 1, 7, 1000])
+@pytest.mark.parametrize("p", [[0.2, 0.3, 0.5], [1.0], [0.0, 0.25, 0.0, 0.75], [1e-9, 1 - 1e-9]])
+def test_categorical_draws_are_numpys_choice_draw_for_draw(size, p):
+    """A cumulative table kept and inverted gives the draws ``Generator.choice(p=...)`` gives,
+    from the same generator state, and leaves the generator where choice leaves it."""
+    ours, numpys = rng(11), rng(11)
+    cdf = dec.categorical_cdf(p)
+    for _ in range(3):
+        np.testing.assert_array_equal(dec.draw_categorical(cdf, ours, size),
+                                      numpys.choice(len(p), size=size, p=p))
+    assert ours.random() == numpys.random()
+
+
+def test_crossing_and_leaving_utilities_are_the_columns_of_the_utility_matrix():
+    g = rng(4)
+    n = 20
+    cols = dict(pull=g.uniform(1, 8, n), belief_stop=g.random(n), belief_death=g.random(n) / 50,
+                belief_return=g.random(n), belief_admit=g.random(n), price_eur=g.uniform(500, 3000, n),
+                failures=g.integers(0, 4, n), months_waiting=g.uniform(0, 9, n))
+    u = dec.migrant_utilities(**cols, booked=None, eligible=np.ones(n, bool), crossable=True,
+                              route_open=True, p=P, pull_factor=0.8)
+    np.testing.assert_array_equal(u[:, Option.CROSS], dec.crossing_utility(
+        cols["pull"] * 0.8, cols["belief_stop"], cols["belief_death"], cols["belief_return"],
+        cols["price_eur"], P))
+    np.testing.assert_array_equal(u[:, Option.LEAVE],
+                                  dec.leave_utility(cols["failures"], cols["months_waiting"], P))

@@ -185,6 +185,34 @@ def test_run_for_equals_repeated_steps():
     assert a.date == b.date == dt.date(2024, 6, 14)
 
 
+def test_the_daily_collector_gathers_what_mesas_own_collector_gathers():
+    """The tally collected in one pass is the table Mesa's DataCollector fills by calling every
+    reporter: the same columns, values, types and collection times."""
+    import mesa
+
+    fast, mesas = channelsim.build_model(seed=2), channelsim.build_model(seed=2)
+    mesas.datacollector = mesa.DataCollector(model_reporters=dict(mesas.datacollector.model_reporters))
+    fast.run_for(40)
+    mesas.run_for(40)
+    assert_frame_equal(fast.results(), mesas.results())
+    assert fast.datacollector._collection_steps == mesas.datacollector._collection_steps
+    table = fast.datacollector.get_model_vars_dataframe()
+    assert table["arrivals"].dtype == np.int64 and table["belief_stop"].dtype == np.float64
+
+
+def test_a_reporter_added_to_the_daily_collector_is_collected_too():
+    from channelsim.model import DailyCollector
+
+    model = channelsim.build_model(seed=2)
+    reporters = dict(model.datacollector.model_reporters)
+    reporters["migrants"] = lambda m: len(m.agents_by_type[Migrant])
+    model.datacollector = DailyCollector(reporters, model.geo.points.name)
+    model.run_for(5)
+    table = model.datacollector.get_model_vars_dataframe()
+    assert len(table) == 5 and (table["migrants"] > 500).all()
+    assert table["in_camps"].tolist() == model.results()["in_camps"].tolist()
+
+
 def test_results_are_indexed_by_consecutive_dates_from_start():
     daily = channelsim.simulate(start="2025-02-20", days=20, seed=4)  # across the end of February
     assert isinstance(daily.index, pd.DatetimeIndex)

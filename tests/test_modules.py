@@ -17,7 +17,8 @@ from channelsim.model import ChannelModel
 from channelsim.policies import OneInOneOut, Policy
 from channelsim.population import COLUMN_NAMES, State
 from channelsim.world import MODULES, CampNews
-from channelsim.world.beliefs import BELIEF_RULES
+from channelsim import decisions
+from channelsim.world.beliefs import BELIEF_RULES, mean_by_camp, move_toward
 
 
 def test_every_population_column_has_exactly_one_owner():
@@ -163,3 +164,29 @@ def test_the_odd_schedule_follows_step():
              for m in re.finditer(r"self\.(\w+)\.(\w+)\(", day)]
     order = [calls.index(f"{a}.{b}") for a, b in named]
     assert order == sorted(order), "the ODD's schedule and step() disagree on the order"
+
+
+def test_the_evening_update_of_all_beliefs_is_each_belief_updated_alone():
+    """Moving the four beliefs at once gives, bit for bit, what updating each belief toward its
+    camp's target by its camp's weight gives (:func:`decisions.update_beliefs`)."""
+    g = np.random.default_rng(8)
+    rows = g.random((500, 4))
+    camp = g.integers(0, 5, 500).astype(np.intp)
+    weight = g.random((5, 4)) * (g.random((5, 4)) < 0.7)  # some camps heard nothing
+    target = g.random((5, 4))
+    expected = np.column_stack([decisions.update_beliefs(rows[:, k], target[camp, k], weight[camp, k])
+                                for k in range(4)])
+    out = move_toward(rows.copy(), camp, weight, target)
+    np.testing.assert_array_equal(out, expected)
+    assert ((out >= 0) & (out <= 1)).all()
+
+
+def test_camp_means_are_means_over_each_camps_people_and_the_prior_where_empty():
+    g = np.random.default_rng(9)
+    rows = g.random((300, 4))
+    camp = g.choice([0, 1, 3], size=300).astype(np.intp)  # camp 2 is empty
+    empty = np.array([0.1, 0.02, 0.0, 0.0])
+    means = mean_by_camp(camp, np.ascontiguousarray(rows.T), 4, empty)
+    for c in (0, 1, 3):
+        np.testing.assert_allclose(means[c], rows[camp == c].mean(axis=0), rtol=1e-12)
+    np.testing.assert_array_equal(means[2], empty)

@@ -101,6 +101,51 @@ def test_accounting_counts_present_and_removed_people():
     pop.check()
 
 
+def test_belief_columns_are_views_of_one_matrix_through_growth_and_pickling():
+    """``b_stop`` ... ``b_admit`` are the columns of ``belief_matrix``: a write to either is seen
+    by the other, after the store grows and after a pickle round trip (a deepcopy of a model
+    mid-run goes through the same path)."""
+    import pickle
+
+    model, pop = _store(capacity=2)
+    slots = _add(pop, 5)  # grows twice
+    for k, name in enumerate(BELIEFS):
+        assert np.shares_memory(getattr(pop, "b_" + name), pop.belief_matrix)
+        np.testing.assert_array_equal(pop.belief_matrix[slots, k], getattr(pop, "b_" + name)[slots])
+    pop.b_death[slots[0]] = 0.9
+    assert pop.belief_matrix[slots[0], 1] == 0.9
+    copy = pickle.loads(pickle.dumps(pop))
+    copy.belief_matrix[slots[1], 2] = 0.7
+    assert copy.b_return[slots[1]] == 0.7 and pop.b_return[slots[1]] != 0.7
+    assert np.shares_memory(copy.b_stop, copy.belief_matrix)
+
+
+def test_beliefs_are_read_and_written_by_the_row():
+    model, pop = _store(capacity=8)
+    slots = _add(pop, 6)
+    rows = np.arange(12, dtype=float).reshape(3, 4) / 20
+    pop.set_beliefs(slots[[4, 1, 2]], rows)
+    np.testing.assert_array_equal(pop.beliefs_of(slots[[4, 1, 2]]), rows)
+    assert pop.b_admit[slots[1]] == rows[1, 3] and pop.b_stop[slots[0]] == pytest.approx(0.1)
+    rows_as_dict = {key: rows[:, k] for k, key in enumerate(BELIEFS)}
+    again = pop.add(3, np.zeros(3, dtype=np.int8), np.ones(3), rows_as_dict, 1)
+    np.testing.assert_array_equal(pop.beliefs_of(again), rows)  # a dict and rows agree
+    with pytest.raises(ValueError, match=r"rows of shape \(2, 4\) for 3 slots: expected \(3, 4\)"):
+        pop.set_beliefs(slots[:3], rows[:2])
+
+
+def test_people_present_by_state_leave_out_free_slots_and_the_removed():
+    model, pop = _store(capacity=16)
+    slots = _add(pop, 7)
+    pop.state[slots[:2]] = State.DETAINED
+    pop.state[slots[2]] = State.AWAY
+    pop.remove(slots[5:], State.LANDED)
+    present = pop.present()
+    assert present.tolist() == [2, 0, 0, 0, 2, 0, 0, 1]
+    assert present.tolist() == [pop.count(s) for s in State]
+    assert (pop.counts() - present)[State.LANDED] == 2
+
+
 # ----------------------------------------------------------------------------- bad input
 @pytest.mark.parametrize("bad, named", [([2, 1, 2], r"\[\] \(nobody there\) and \[2\]"),
                                         ([5, 0], r"\[5\] \(nobody there\) and \[\]")],
