@@ -139,6 +139,8 @@ class Beliefs(Module):
     # ----------------------------------------------------------------- news and experience
     def record(self, kind: str, slots: np.ndarray) -> None:
         """The camps of the people at ``slots`` hear that ``kind`` happened to them."""
+        if len(slots) == 0 and kind in self.news.KINDS:
+            return  # nothing to hear (an unknown kind is still refused below)
         self.news.record(kind, self.model.population.camp[slots])
 
     def experience(self, belief: str, slots: np.ndarray, weight: float | None = None) -> None:

@@ -185,6 +185,8 @@ class Casework(Module):
         m = self.model
         pop = m.population
         away = pop.where(State.AWAY)
+        if len(away) == 0:
+            return
         back = away[pop.case_due[away] <= m.steps]
         pop.state[back] = State.IN_CAMP
         pop.case_stage[back] = Stage.NONE
@@ -195,6 +197,8 @@ class Casework(Module):
         """The people at ``slots`` express interest in the legal route; they stay in the camps,
         and a ``applicant_stop_trying_share`` of them stops trying to cross while waiting
         (nobody does with ``channel_diversion`` off)."""
+        if len(slots) == 0:
+            return
         m = self.model
         pop = m.population
         pop.state[slots] = State.APPLICANT
@@ -206,6 +210,8 @@ class Casework(Module):
 
     def withdraw(self, slots: np.ndarray) -> None:
         """Applicants at ``slots`` leave the queue (they booked a crossing, or the route closed)."""
+        if len(slots) == 0:
+            return
         pop = self.model.population
         pop.state[slots] = State.IN_CAMP
         pop.case_stage[slots] = Stage.NONE

@@ -40,10 +40,9 @@ class FrenchPoliceUnit(CellAgent):
     def patrol(self, point: int, officers: float) -> None:
         """Take up position at crossing point ``point`` with ``officers`` officers."""
         self.officers = officers
+        if point != self.point:  # a unit already there stays where it is
+            self.cell = self.model.point_cells[point]
         self.point = point
-        cell = self.model.point_cells[point]
-        if self.cell is not cell:  # a unit already there stays where it is
-            self.cell = cell
         self.stops_today = 0
 
 
