@@ -13,9 +13,9 @@ from enum import IntEnum
 import numpy as np
 
 __all__ = [
-    "Option", "migrant_utilities", "crossing_utility", "choose", "choose_with", "choose_columns",
-    "binary_leave",
-    "categorical_cdf", "draw_categorical", "leave_utility", "update_beliefs", "gang_load", "launch_value_keur",
+    "Option", "migrant_utilities", "crossing_utility", "leave_utility", "apply_utility", "choose",
+    "choose_with", "choose_columns",
+    "categorical_cdf", "draw_categorical", "update_beliefs", "gang_load", "launch_value_keur",
     "taxi_probability", "scarcity_price",
     "launch_propensity", "allocate_units", "stop_probability", "launch_point_weights",
     "distress_probability", "crush_probability", "seasonal_inflow_rate",
@@ -70,7 +70,7 @@ def migrant_utilities(
         u[:, Option.CROSS] = -np.inf
     u[:, Option.LEAVE] = leave_utility(failures, months_waiting, p)
     if route_open:
-        u[:, Option.APPLY] = np.where(eligible, p.legal_route_appeal + value * belief_admit, -np.inf)
+        u[:, Option.APPLY] = apply_utility(value, belief_admit, eligible, p)
     else:
         u[:, Option.APPLY] = -np.inf
     if booked is not None:
@@ -89,6 +89,13 @@ def crossing_utility(value: np.ndarray, belief_stop: np.ndarray, belief_death: n
             - p.risk_aversion * belief_death
             - p.return_aversion * belief_return
             - p.price_sensitivity * price_eur / 1000.0)
+
+
+def apply_utility(value: np.ndarray, belief_admit: np.ndarray, eligible: np.ndarray, p) -> np.ndarray:
+    """Utility of applying to the legal route (waiting is 0) for people ``eligible`` to (-inf
+    for the others): its appeal rises with the UK's ``value`` to each person times their
+    perceived chance of being admitted."""
+    return np.where(eligible, p.legal_route_appeal + value * belief_admit, -np.inf)
 
 
 def leave_utility(failures: np.ndarray, months_waiting: np.ndarray, p) -> np.ndarray:
@@ -150,15 +157,6 @@ def choose_columns(columns: list, uniforms: np.ndarray) -> np.ndarray:
         choice += hit
         previous = below
     return choice
-
-
-def binary_leave(leave_utility: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
-    """Who leaves among people whose only options are waiting (utility 0) and leaving
-    (``leave_utility``): the draw :func:`choose_with` makes for such rows, bit for bit (the
-    running sum passes the draw after waiting, or not at all)."""
-    top = np.maximum(0.0, leave_utility)
-    wait = np.exp(-top)
-    return wait < (1.0 - uniforms) * (wait + np.exp(leave_utility - top))
 
 
 def categorical_cdf(probabilities) -> np.ndarray:

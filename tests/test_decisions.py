@@ -330,17 +330,6 @@ def test_choose_draws_one_uniform_per_row_from_the_generator():
     np.testing.assert_array_equal(dec.choose(u, rng(9)), dec.choose_with(u, rng(9).random(50)))
 
 
-@settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(1, 300), scale=st.floats(0.1, 40.0))
-def test_binary_leave_is_the_logit_draw_of_waiting_against_leaving(seed, n, scale):
-    g = rng(seed)
-    leave = g.normal(-3.0, scale, size=n)
-    uniforms = g.random(n)
-    u = np.column_stack([np.zeros(n), np.full(n, -np.inf), leave, np.full(n, -np.inf)])
-    expected = _reference_choice(u, uniforms) == Option.LEAVE
-    np.testing.assert_array_equal(dec.binary_leave(leave, uniforms), expected)
-
-
 def test_choose_columns_refuses_a_choice_with_no_option_open():
     with pytest.raises(ValueError, match="every option has utility -inf"):
         dec.choose_columns([None, None], np.zeros(3))
@@ -372,3 +361,5 @@ def test_crossing_and_leaving_utilities_are_the_columns_of_the_utility_matrix():
         cols["price_eur"], P))
     np.testing.assert_array_equal(u[:, Option.LEAVE],
                                   dec.leave_utility(cols["failures"], cols["months_waiting"], P))
+    np.testing.assert_array_equal(u[:, Option.APPLY], dec.apply_utility(
+        cols["pull"] * 0.8, cols["belief_admit"], np.ones(n, bool), P))

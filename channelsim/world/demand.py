@@ -85,7 +85,7 @@ class Demand(Module):
             eligible = (pop.attempts[idx] == 0) & ~pop.refused[idx] & ~applicant & ~committed
             if eligible.any():
                 value = pop.pull[idx] * m.levers.pull_factor
-                u_apply = np.where(eligible, p.legal_route_appeal + value * pop.b_admit[idx], -np.inf)
+                u_apply = decisions.apply_utility(value, pop.b_admit[idx], eligible, p)
         choice = decisions.choose_columns([0.0, u_cross, u_leave, u_apply], uniforms)
         book = idx[choice == Option.CROSS]
         m.casework.withdraw(book[pop.state[book] == State.APPLICANT])  # they lose their place
