@@ -235,3 +235,19 @@ def test_mesa_debug_log_names_every_person_registered(caplog):
         "registered Migrant with agent_id 3", "registered Migrant with agent_id 4",
         "registered Migrant with agent_id 5"]
     assert "deregistered agent with agent_id 1" in messages
+
+
+def test_without_mesas_agent_dictionary_people_join_and_leave_through_the_sets_methods(monkeypatch):
+    """The one-pass registration reads the dictionary Mesa 3.5's agent sets keep; where a Mesa
+    keeps its agents otherwise, the sets' own ``add`` and ``remove`` are called instead: the
+    same run, the same agents in the same order."""
+    import channelsim.population as population
+
+    fast = channelsim.build_model(seed=3)
+    fast.run_for(30)
+    monkeypatch.setattr(population, "_members", lambda agent_set: None)
+    slow = channelsim.build_model(seed=3)
+    slow.run_for(30)
+    assert fast.results().equals(slow.results())
+    assert _migrants(fast) == _migrants(slow)
+    assert [a.unique_id for a in fast.agents] == [a.unique_id for a in slow.agents]
