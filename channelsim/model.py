@@ -100,18 +100,22 @@ def _launches_at(model: "ChannelModel", point: int) -> int:
 class DailyCollector(mesa.DataCollector):
     """Mesa's DataCollector for the day's tally: the same reporters and tables, filled in one
     pass over the tally's fields instead of one reporter call (and one deep copy of a number)
-    a column. Reporters added to it that are not the tally's are called as Mesa calls them."""
+    a column. ``model_reporters`` are the model's reporters of the tally (one per result column
+    and per crossing point); given others as well, or once one is added or replaced, it collects
+    as Mesa does, calling each."""
 
     def __init__(self, model_reporters: dict[str, Any], points: Iterable[str]) -> None:
         super().__init__(model_reporters=model_reporters)
         self._points = [f"launches_{name}" for name in points]
+        tally_only = set(self.model_reporters) == {*RESULT_COLUMNS, *self._points}
+        #: the reporters the one-pass collection stands for (None: others too, collect as Mesa)
+        self._own = dict(self.model_reporters) if tally_only else None
 
     def collect(self, model: "ChannelModel") -> None:
         """Append today's tally to the model's table (and call any other reporter)."""
-        expected = len(RESULT_COLUMNS) + len(self._points)
-        if (len(self.model_reporters) != expected or self.agent_reporters
+        if (self._own is None or self.model_reporters != self._own or self.agent_reporters
                 or self.agenttype_reporters):
-            super().collect(model)  # reporters were added: Mesa's own loop
+            super().collect(model)  # reporters were added or replaced: Mesa's own loop
             return
         self._collection_steps.append(model.time)
         table, tally = self.model_vars, model.tally

@@ -211,6 +211,10 @@ def test_a_reporter_added_to_the_daily_collector_is_collected_too():
     table = model.datacollector.get_model_vars_dataframe()
     assert len(table) == 5 and (table["migrants"] > 500).all()
     assert table["in_camps"].tolist() == model.results()["in_camps"].tolist()
+    replaced = channelsim.build_model(seed=2)
+    replaced.datacollector.model_reporters["arrivals"] = lambda m: -1
+    replaced.run_for(3)
+    assert replaced.results()["arrivals"].tolist() == [-1, -1, -1]
 
 
 def test_results_are_indexed_by_consecutive_dates_from_start():
