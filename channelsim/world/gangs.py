@@ -372,8 +372,11 @@ class Gangs(Module):
     def learn(self, boats: list[Boat]) -> None:
         """Each gang learns from its launches of the night, once they have crossed or failed."""
         if boats:
-            for g, gang in enumerate(self.members):
-                gang.learn([b for b in boats if b.gang == g])
+            launched: list[list[Boat]] = [[] for _ in self.members]
+            for boat in boats:
+                launched[boat.gang].append(boat)
+            for gang, mine in zip(self.members, launched):
+                gang.learn(mine)
 
     def record_results(self, in_camp: np.ndarray) -> None:
         """Write the day's bookings, boats in stock and the gangs' results to the tally."""

@@ -125,7 +125,9 @@ class Policing(Module):
             t.stopped_beach += len(people)
             m.demand.back_in_camp(people)
             m.beliefs.record("stopped", people)
-        self.units.do(_count_stops, stops_at)
+        stops = stops_at.tolist()
+        for unit in self.units:  # each unit reports the stops at its point
+            unit.stops_today = stops[unit.point]
         self.recent_launches = self.recent_launches * np.exp(-1 / POLICE_MEMORY_DAYS) + t.launches_by_point
         return seized
 
@@ -174,9 +176,3 @@ class Policing(Module):
         """Write the day's people stopped (on the beaches and at sea) to the tally."""
         t = self.model.tally
         t.stopped = t.stopped_beach + t.intercepted_sea
-
-
-
-
-def _count_stops(unit: FrenchPoliceUnit, stops_at: np.ndarray) -> None:
-    unit.stops_today = int(stops_at[unit.point])
