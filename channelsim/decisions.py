@@ -41,8 +41,8 @@ def migrant_utilities(
     price_eur: np.ndarray,
     failures: np.ndarray,
     months_waiting: np.ndarray,
-    booked: np.ndarray | None,
-    eligible: np.ndarray | None,
+    booked: np.ndarray,
+    eligible: np.ndarray,
     crossable: bool,
     route_open: bool,
     p,
@@ -57,8 +57,6 @@ def migrant_utilities(
     to the legal route) only weigh waiting for it against leaving.
     Applying to the legal route is open to eligible migrants while a route is open; its appeal
     rises with the pull of the UK times the perceived chance of being admitted. ``p`` holds the parameters (:class:`~channelsim.Params`).
-    ``booked`` may be None (nobody has booked), and ``belief_admit`` and ``eligible`` are
-    read only while ``route_open``.
     """
     n = len(pull)
     u = np.zeros((len(Option), n)).T  # one contiguous column per option: choose() reads columns
@@ -73,9 +71,8 @@ def migrant_utilities(
         u[:, Option.APPLY] = apply_utility(value, belief_admit, eligible, p)
     else:
         u[:, Option.APPLY] = -np.inf
-    if booked is not None:
-        u[booked, Option.CROSS] = -np.inf
-        u[booked, Option.APPLY] = -np.inf
+    u[booked, Option.CROSS] = -np.inf
+    u[booked, Option.APPLY] = -np.inf
     return u
 
 
@@ -112,8 +109,6 @@ def choose(utilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     inverting each row's cumulative probabilities with one uniform draw per row
     (:func:`choose_with`).
     """
-    if utilities.size == 0:
-        return np.zeros(len(utilities), dtype=np.int8)
     return choose_with(utilities, rng.random(len(utilities)))
 
 

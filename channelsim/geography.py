@@ -109,9 +109,6 @@ class Geography:
     def on_route(self, point: int, km: np.ndarray | float) -> np.ndarray:
         """Position (x, y) in km after ``km`` along crossing point ``point``'s route."""
         start, end = self._routes
-        if isinstance(km, float):  # one position (a boat picked up): plain numbers, same result
-            frac = min(max(km / self.route_km[point], 0.0), 1.0)
-            return start[point] + frac * (end[point] - start[point])
         frac = np.clip(np.asarray(km, float) / self.route_km[point], 0.0, 1.0)
         return start[point] + frac[..., None] * (end[point] - start[point])
 

@@ -354,7 +354,7 @@ def test_crossing_and_leaving_utilities_are_the_columns_of_the_utility_matrix():
     cols = dict(pull=g.uniform(1, 8, n), belief_stop=g.random(n), belief_death=g.random(n) / 50,
                 belief_return=g.random(n), belief_admit=g.random(n), price_eur=g.uniform(500, 3000, n),
                 failures=g.integers(0, 4, n), months_waiting=g.uniform(0, 9, n))
-    u = dec.migrant_utilities(**cols, booked=None, eligible=np.ones(n, bool), crossable=True,
+    u = dec.migrant_utilities(**cols, booked=np.zeros(n, bool), eligible=np.ones(n, bool), crossable=True,
                               route_open=True, p=P, pull_factor=0.8)
     np.testing.assert_array_equal(u[:, Option.CROSS], dec.crossing_utility(
         cols["pull"] * 0.8, cols["belief_stop"], cols["belief_death"], cols["belief_return"],

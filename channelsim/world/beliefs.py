@@ -132,7 +132,6 @@ class Beliefs(Module):
         self._denominators = [rows[rule.denominator] for rule in BELIEF_RULES]
         if [rule.belief for rule in BELIEF_RULES] != list(BELIEFS):
             raise ValueError("BELIEF_RULES must list one rule per belief, in the order of BELIEFS")
-        self._tonight: tuple = (None, None)
         #: mean beliefs per camp (rows) as of last evening, columns in the order of BELIEFS
         self.camp_means = self._camp_means(np.empty(0, dtype=np.int64))
 
@@ -200,7 +199,6 @@ class Beliefs(Module):
         if beliefs is None:
             beliefs = pop.beliefs_of(in_camp)
         columns = np.ascontiguousarray(beliefs.T)
-        self._tonight = (in_camp, columns)  # the beliefs in camps, one row per belief (for the tally)
         prior = np.array([p.prior_stop_belief, p.prior_death_belief, 0.0, 0.0])  # stop, death, return, admit
         return mean_by_camp(camp, columns, n_camps, prior)
 
@@ -218,9 +216,6 @@ class Beliefs(Module):
         """Write the day's mean beliefs of the people waiting in camps (``in_camp``) to the tally."""
         pop, t = self.model.population, self.model.tally
         if len(in_camp):
-            seen, columns = self._tonight
-            if seen is not in_camp:  # not this evening's camps: read the columns
-                columns = [getattr(pop, "b_" + name)[in_camp] for name in BELIEFS]
-            t.belief_stop = float(columns[0].mean())
-            t.belief_death = float(columns[1].mean())
-            t.belief_return = float(columns[2].mean())
+            t.belief_stop = float(pop.b_stop[in_camp].mean())
+            t.belief_death = float(pop.b_death[in_camp].mean())
+            t.belief_return = float(pop.b_return[in_camp].mean())

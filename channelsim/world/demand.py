@@ -76,15 +76,16 @@ class Demand(Module):
             committed |= applicant & pop.patient[idx]
         u_leave = decisions.leave_utility(pop.failures[idx], (m.steps - pop.arrived[idx]) / 30.44, p)
         u_cross = u_apply = None
-        if crossable and m.gangs.any():
-            value = pop.pull[idx] * m.levers.pull_factor
+        can_cross, route_open = crossable and m.gangs.any(), m.levers.route_open
+        if can_cross or route_open:
+            value = pop.pull[idx] * m.levers.pull_factor  # what the UK is worth to each
+        if can_cross:
             u_cross = decisions.crossing_utility(value, pop.b_stop[idx], pop.b_death[idx],
                                                  pop.b_return[idx], m.gangs.price(idx), p)
             u_cross[committed] = -np.inf
-        if m.levers.route_open:
+        if route_open:
             eligible = (pop.attempts[idx] == 0) & ~pop.refused[idx] & ~applicant & ~committed
             if eligible.any():
-                value = pop.pull[idx] * m.levers.pull_factor
                 u_apply = decisions.apply_utility(value, pop.b_admit[idx], eligible, p)
         choice = decisions.choose_columns([0.0, u_cross, u_leave, u_apply], uniforms)
         book = idx[choice == Option.CROSS]

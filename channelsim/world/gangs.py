@@ -155,13 +155,6 @@ class SmugglingGang(mesa.Agent):
         return int(min(round(p.base_load * (1.0 + p.load_enforcement_response * self.loss[mode])),
                        math.floor(ceiling)))
 
-    def launch(self, customers: np.ndarray, beaufort: float, expected_stop: np.ndarray,
-               rng: np.random.Generator, taxis_allowed: bool = False) -> list[Boat]:
-        """Load and launch today's boats (:meth:`plan_launches`) with the people at slots
-        ``customers`` who booked with this gang: first booked, first aboard."""
-        plan = self.plan_launches(len(customers), beaufort, expected_stop, rng, taxis_allowed)
-        return self.load_boats(plan, customers)
-
     def load_boats(self, plan: list[tuple[int, int, str]], customers: np.ndarray) -> list[Boat]:
         """The boats of a ``plan`` (:meth:`plan_launches`), filled with the people at slots
         ``customers``: first booked, first aboard."""
