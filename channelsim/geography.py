@@ -101,6 +101,14 @@ class Geography:
         return i, j
 
     @functools.cached_property
+    def camp_xy(self) -> np.ndarray:
+        """Position (x, y) in km of each camp (rows in the order of :attr:`camps`): the mean
+        of its crossing points' positions (read-only)."""
+        xy = self.points.groupby("camp")[["x", "y"]].mean().loc[list(self.camps)].to_numpy()
+        xy.flags.writeable = False
+        return xy
+
+    @functools.cached_property
     def _routes(self) -> tuple[np.ndarray, np.ndarray]:
         start = self.points[["x", "y"]].to_numpy(float)
         end = self.landings[["x", "y"]].to_numpy(float)[self.points.landing.to_numpy()]

@@ -125,19 +125,23 @@ def _create_migrants(model: mesa.Model, slots: np.ndarray) -> np.ndarray:
     numbered and added to Mesa's two agent sets in one pass, without the per-agent signal and
     debug message that nobody receives."""
     out = np.empty(len(slots), dtype=object)
-    if Migrant not in model.agents_by_type or _registered_one_by_one(model):
+    if _registered_one_by_one(model):
         out[:] = [Migrant(model, s) for s in slots.tolist()]
         return out
+    # The first Migrant of a model goes through Mesa, which makes the set of its type.
+    agents = [] if Migrant in model.agents_by_type else [Migrant(model, int(slots[0]))]
+    rest = slots[len(agents):].tolist()
     first = model.agent_id_counter
     new = Migrant.__new__
-    agents = []
-    for uid, slot in zip(range(first, first + len(slots)), slots.tolist()):
+    made = []
+    for uid, slot in zip(range(first, first + len(rest)), rest):
         agent = new(Migrant)  # the attributes Agent.__init__ sets, in its order
         agent.model, agent.unique_id, agent.pos, agent.slot = model, uid, None, slot
-        agents.append(agent)
-    _add_all(model.agents, agents)
-    _add_all(model.agents_by_type[Migrant], agents)
-    model.agent_id_counter = first + len(slots)
+        made.append(agent)
+    _add_all(model.agents, made)
+    _add_all(model.agents_by_type[Migrant], made)
+    model.agent_id_counter = first + len(made)
+    agents += made
     out[:] = agents
     return out
 

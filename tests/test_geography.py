@@ -117,3 +117,13 @@ def test_build_grid_gives_a_mesa_grid_with_the_kind_layer(geo):
     # the crossing points and landing sites are the grid's cells at their coordinates
     assert [c.coordinate for c in model.point_cells] == list(geo.points.cell)
     assert [c.coordinate for c in model.landing_cells] == list(geo.landings.cell)
+
+
+def test_camps_sit_at_the_mean_of_their_crossing_points():
+    geo = geography()
+    for k, camp in enumerate(geo.camps):
+        mine = geo.points[geo.points.camp == camp]
+        assert geo.camp_xy[k] == pytest.approx([mine.x.mean(), mine.y.mean()])
+    assert geo.camp_xy.shape == (len(geo.camps), 2)
+    with pytest.raises(ValueError):
+        geo.camp_xy[0, 0] = 0.0  # shared by every model: read-only

@@ -17,6 +17,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import channelsim
+from channelsim import decisions
 from channelsim import BorderForceVessel, ChannelModel, FrenchPoliceUnit, Migrant, SmugglingGang
 from channelsim.params import ParameterError
 from channelsim.population import FREE, AccountingError, State
@@ -101,6 +102,31 @@ def test_agents_of_each_type_are_reachable():
     assert all(0 <= u.point < model.geo.n_points for u in by_type[FrenchPoliceUnit])
     assert len(by_type[Migrant]) == model.population.count(State.IN_CAMP) + \
         model.population.count(State.DETAINED) + model.population.count(State.APPLICANT)
+
+
+def test_police_units_still_wanted_at_their_point_stay_on_their_cell():
+    """Each morning the units are posted anew; a unit whose point still gets a unit keeps it
+    (it does not move on the grid), so only as many units move as the postings changed, and
+    the officers at each point are today's allocation whichever unit holds it."""
+    model = _short_model(days=1, officers_per_day=990, officers_per_unit=25)  # one unit of 15
+    policing = model.policing
+    for _ in range(20):
+        before = {u.unique_id: (u.point, u.cell) for u in policing.units}
+        wanted_before = np.bincount([p for p, _ in before.values()], minlength=model.geo.n_points)
+        model.step()
+        units = list(policing.units)
+        now = np.bincount([u.point for u in units], minlength=model.geo.n_points)
+        moved = [u for u in units if before[u.unique_id][0] != u.point]
+        assert len(moved) == int(np.maximum(now - wanted_before, 0).sum())
+        for u in units:
+            assert u.cell is model.point_cells[u.point]
+            if u not in moved:
+                assert u.cell is before[u.unique_id][1]
+        officers = np.bincount([u.point for u in units], weights=[u.officers for u in units],
+                               minlength=model.geo.n_points)
+        assert sorted(u.officers for u in units) == [15.0] + [25.0] * 39
+        assert policing.stop_risk == pytest.approx(decisions.stop_probability(
+            officers, policing.coast_km, model.params.stop_effectiveness))
 
 
 # ----------------------------------------------------------------------------- daily identities

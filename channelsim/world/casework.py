@@ -282,8 +282,9 @@ class Casework(Module):
         """Write the day's legal-route queue, people in detention, returnees away and the
         pilot's net effect to the tally."""
         m = self.model
-        pop, t = m.population, m.tally
-        t.legal_queue = pop.count(State.APPLICANT)
-        t.in_detention = pop.count(State.DETAINED)
-        t.returnees_away = pop.count(State.AWAY)
+        t = m.tally
+        present = m.population.present().tolist()  # people in each state, counted in one pass
+        t.legal_queue = present[State.APPLICANT]
+        t.in_detention = present[State.DETAINED]
+        t.returnees_away = present[State.AWAY]
         t.net_effect = t.arrivals - t.returned + t.admitted

@@ -86,8 +86,7 @@ class SmugglingGang(mesa.Agent):
         #: per mode: share of launches that lost the boat
         self.loss = np.array([p.prior_stop_belief * p.seizure_on_stop, 0.0])
         geo = model.geo
-        camp_xy = geo.points.groupby("camp")[["x", "y"]].mean().loc[geo.camps[home_camp]].to_numpy()
-        self.home_km = np.linalg.norm(geo.points[["x", "y"]].to_numpy() - camp_xy, axis=1)
+        self.home_km = np.linalg.norm(geo.points[["x", "y"]].to_numpy() - geo.camp_xy[home_camp], axis=1)
 
     @property
     def stop_risk(self) -> float:
@@ -226,7 +225,7 @@ class Gangs(Module):
         base, extra = divmod(int(p.initial_boat_stock), max(len(agents), 1))
         for i, gang in enumerate(agents):
             gang.stock = base + (i < extra)
-        camp_xy = geo.points.groupby("camp")[["x", "y"]].mean().loc[list(geo.camps)].to_numpy()
+        camp_xy = geo.camp_xy
         home = np.array([g.home_camp for g in agents], dtype=int)
         km = np.linalg.norm(camp_xy[:, None] - camp_xy[home][None], axis=-1)
         pref = np.exp(-km / GANG_REACH_KM)
@@ -376,4 +375,4 @@ class Gangs(Module):
         m = self.model
         m.tally.booked = int(np.count_nonzero(m.population.gang[in_camp] >= 0))
         if self.members:
-            m.tally.boats_in_stock = m.agents_by_type[SmugglingGang].agg("stock", sum)
+            m.tally.boats_in_stock = sum(gang.stock for gang in self.members)

@@ -87,11 +87,30 @@ class Policing(Module):
         counts = decisions.allocate_units(len(sizes), self.recent_launches, self.coast_km,
                                           p.patrol_focus, m.rng)
         points = np.repeat(np.arange(len(counts)), counts)
-        for unit, point, size in zip(self.units, points.tolist(), sizes):
-            unit.patrol(point, size)
+        self._post(self.units.to_list(), points.tolist(), sizes)
         officers = np.bincount(points, weights=sizes, minlength=len(counts))
         self.gang_view = self.stop_risk  # gangs' spotters saw yesterday's deployment
         self.stop_risk = decisions.stop_probability(officers, self.coast_km, p.stop_effectiveness)
+
+    @staticmethod
+    def _post(units: list, points: list[int], sizes: list[float]) -> None:
+        """Give each unit one of today's postings (``points[i]`` with ``sizes[i]`` officers):
+        a unit whose point is still wanted keeps it (it does not move on the grid), the others
+        take the postings left, in order."""
+        wanted: dict[int, list[int]] = {}
+        for i, point in enumerate(points):
+            wanted.setdefault(point, []).append(i)
+        moving = []
+        for unit in units:
+            here = wanted.get(unit.point)
+            if here:
+                i = here.pop()
+                unit.officers, unit.stops_today = sizes[i], 0
+            else:
+                moving.append(unit)
+        left = [i for postings in wanted.values() for i in postings]
+        for unit, i in zip(moving, left):
+            unit.patrol(points[i], sizes[i])
 
     def watch_beaches(self, boats: list) -> np.ndarray:
         """Police on each beach act on the night's launches with the stop chance at their point:
