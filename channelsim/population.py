@@ -308,18 +308,18 @@ class Population:
         slots = np.asarray(slots, dtype=np.int64)
         if len(slots) == 0:
             return
-        absent = slots[self.state[slots] == FREE]
-        ordered = np.sort(slots)
-        repeated = ordered[1:] == ordered[:-1]
-        if len(absent) or repeated.any():
-            twice = np.unique(ordered[1:][repeated])
+        agents = self.agents[slots].tolist()  # None at a free slot
+        if None in agents or len(set(agents)) < len(agents):
+            absent = slots[self.state[slots] == FREE]
+            ordered = np.sort(slots)
+            twice = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
             raise AccountingError(
                 f"cannot remove slots {absent.tolist()} (nobody there) and {twice.tolist()} "
                 f"(given twice) as {State(final).name}: expected each slot once, of someone present")
         self.removed[final] += len(slots)
         self.state[slots] = FREE
         self.gang[slots] = -1
-        _remove_migrants(self.model, self.agents[slots].tolist())
+        _remove_migrants(self.model, agents)
         self.agents[slots] = None
         top = self._n_free
         self._free[top:top + len(slots)] = slots

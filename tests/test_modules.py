@@ -190,3 +190,20 @@ def test_camp_means_are_means_over_each_camps_people_and_the_prior_where_empty()
     for c in (0, 1, 3):
         np.testing.assert_allclose(means[c], rows[camp == c].mean(axis=0), rtol=1e-12)
     np.testing.assert_array_equal(means[2], empty)
+
+
+def test_the_days_mean_beliefs_are_over_the_people_in_camps_that_evening():
+    model = channelsim.build_model(seed=4)
+    for _ in range(30):
+        model.step()
+        pop = model.population
+        in_camp = pop.where(State.IN_CAMP)
+        tally = model.tally
+        assert tally.belief_stop == pop.b_stop[in_camp].mean()
+        assert tally.belief_death == pop.b_death[in_camp].mean()
+        assert tally.belief_return == pop.b_return[in_camp].mean()
+    # Asked for other people than those who learned this evening, it reads their beliefs.
+    some = pop.where(State.IN_CAMP)[::3]
+    model.beliefs.record_results(some)
+    assert tally.belief_stop == pop.b_stop[some].mean()
+    assert tally.belief_return == pop.b_return[some].mean()
