@@ -12,7 +12,9 @@ process, a bare ``mesa.Model`` holding N agents whose ``step()`` does nothing, d
 agent-days, so the ratio is what channelsim's daily cycle costs on top of Mesa's own scheduling.
 The floor follows: the same numbers of people entering and leaving as in the runs, timed on their
 own through Mesa alone (``Agent(model)`` and ``agent.remove()``) and through channelsim's
-population store, each beside the year and the bare loop. Finally one year is profiled with
+population store, each beside the year and the bare loop; the people's own arrays (the daily
+choice and the camps' learning) timed alone; and a what-if, the same runs with people kept as
+slots only, with no Migrant agents, which gives what the agents cost in the run itself. Finally one year is profiled with
 cProfile: the time of each phase of ``ChannelModel.step`` and the ten functions with the most
 cumulative time. Seconds are this process's CPU time unless ``--clock wall`` is given.
 """
@@ -23,18 +25,20 @@ import argparse
 import collections
 import cProfile
 import io
+import itertools
 import platform
 import pstats
 import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import mesa
 import numpy as np
 
 import channelsim
-from channelsim import decisions
+from channelsim import decisions, population
 from channelsim.model import ChannelModel
 from channelsim.population import Population, State
 from channelsim.world.beliefs import mean_by_camp, move_toward
@@ -169,6 +173,25 @@ def time_numpy_day(seed: int, days: int) -> tuple[float, int]:
     return clock() - t0, len(idx)
 
 
+def time_without_agents(seed: int, days: int) -> float:
+    """What-if: seconds of the same default run (built and run for ``days``) with people kept
+    only as slots of the population store: no Migrant agent is created, registered with Mesa
+    or removed (a placeholder object stands at each slot). It breaks the model's contract
+    (people are Mesa agents), so it is timed here only, to give what the agents cost in the run
+    itself: the year less this."""
+    next_id = itertools.count()
+
+    def placeholders(model, slots):
+        return np.array([next(next_id) for _ in range(len(slots))], dtype=object)
+
+    with mock.patch.object(population, "_create_migrants", placeholders), \
+            mock.patch.object(population, "_remove_migrants", lambda model, agents: None), \
+            mock.patch.object(Population, "check", lambda self: None):
+        t0 = clock()
+        channelsim.build_model(seed=seed).run_for(days)
+        return clock() - t0
+
+
 def profile_year(seed: int, days: int) -> pstats.Stats:
     model = channelsim.build_model(seed=seed)
     profiler = cProfile.Profile()
@@ -215,10 +238,13 @@ def report_runs(runs: list[YearTiming], bare: list[tuple[float, float]], n_agent
     bare_run = statistics.median(b[1] for b in bare)
     bare_total = statistics.median(b[0] + b[1] for b in bare)
 
+    ratios = [(r.construction_s + r.run_s) / (b[0] + b[1]) for r, b in zip(runs, bare)]
     print("per run (seconds)            " + "  ".join(f"seed {r.seed:>2}" for r in runs))
     print("  construction               " + "  ".join(f"{r.construction_s:7.3f}" for r in runs))
     print("  simulation                 " + "  ".join(f"{r.run_s:7.3f}" for r in runs))
     print("  Migrant agent-days         " + "  ".join(f"{r.agent_days / 1e6:6.2f}M" for r in runs))
+    print("  its bare loop, right after " + "  ".join(f"{b[0] + b[1]:7.3f}" for b in bare))
+    print("  ratio to it                " + "  ".join(f"{q:7.2f}" for q in ratios))
     print()
     print(f"{'median over seeds':38} {'channelsim':>12} {'bare Mesa':>12} {'ratio':>8}")
     print(f"{'construction (s)':38} {construction:12.3f} {bare_build:12.3f} "
@@ -231,7 +257,10 @@ def report_runs(runs: list[YearTiming], bare: list[tuple[float, float]], n_agent
     print(f"{'microseconds per agent-day (simulation)':38} {1e6 * run / agent_days:12.3f} "
           f"{1e6 * bare_run / (n_agents * days):12.3f} "
           f"{(run / agent_days) / (bare_run / (n_agents * days)):8.2f}")
-    print(f"(bare Mesa: {n_agents:,} trivial agents = the mean Migrant agents present per day)\n")
+    print(f"(bare Mesa: trivial agents, as many as the Migrant agents present per day in the run "
+          f"it follows; {n_agents:,} on average)")
+    print(f"ratio of each run to its own bare loop: median {statistics.median(ratios):.2f} "
+          f"(range {min(ratios):.2f} to {max(ratios):.2f})\n")
 
 
 def report_floor(runs: list[YearTiming], bare: list[tuple[float, float]], days: int,
@@ -244,11 +273,12 @@ def report_floor(runs: list[YearTiming], bare: list[tuple[float, float]], days: 
     mesa_s = statistics.median(time_mesa_bookkeeping(entered, removed, days, s) for s in seeds)
     store_s = statistics.median(time_population_store(entered, removed, days, s) for s in seeds)
     arrays = [time_numpy_day(s, days) for s in seeds]
+    plain_s = statistics.median(time_without_agents(s, days) for s in seeds)
     numpy_s = statistics.median(a[0] for a in arrays)
     people = round(statistics.median(a[1] for a in arrays))
     year = statistics.median(r.construction_s + r.run_s for r in runs) / years
     loop = statistics.median(b[0] + b[1] for b in bare) / years
-    mesa_s, store_s, numpy_s = mesa_s / years, store_s / years, numpy_s / years
+    mesa_s, store_s, numpy_s, plain_s = mesa_s / years, store_s / years, numpy_s / years, plain_s / years
     print(f"the floor, per simulated year ({entered:,} Migrant agents created and "
           f"{removed:,} removed per run; medians over {len(runs)} repeats)")
     print(f"  {'seconds':>8} {'share':>7} {'x loop':>7}")
@@ -259,6 +289,8 @@ def report_floor(runs: list[YearTiming], bare: list[tuple[float, float]], days: 
         ("channelsim population store: the same adds and removes", store_s),
         (f"the people's arrays alone: choice and learning of {people:,} in camps a day", numpy_s),
         ("remainder: the year less its population store and arrays", year - store_s - numpy_s),
+        ("what-if: the same year with no Migrant agents (people as slots only)", plain_s),
+        ("  so the Migrant agents cost in the run itself (the year less the what-if)", year - plain_s),
     ]
     for label, seconds in rows:
         print(f"  {seconds:8.3f} {seconds / year:7.1%} {seconds / loop:7.2f}  {label}")
@@ -306,9 +338,13 @@ def main() -> None:
           f"({days} days per run), {args.clock} seconds\n")
 
     channelsim.build_model(seed=0).run_for(5)  # warm-up: imports, geography cache, first allocations
-    runs = [time_channelsim(seed, days) for seed in range(args.seeds)]
+    # Each run is followed at once by its bare loop over the same agent-days, so that the two
+    # share the machine's state of the moment (its speed drifts by 10% or more between minutes).
+    runs, bare = [], []
+    for seed in range(args.seeds):
+        runs.append(time_channelsim(seed, days))
+        bare.append(time_bare_mesa(round(runs[-1].agent_days / days), days, seed))
     n_agents = round(statistics.mean(r.agent_days for r in runs) / days)
-    bare = [time_bare_mesa(n_agents, days, seed) for seed in range(args.seeds)]
     report_runs(runs, bare, n_agents, days, args.years)
     report_floor(runs, bare, days, args.years)
     if not args.no_profile:
