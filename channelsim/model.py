@@ -198,7 +198,7 @@ class ChannelModel(mesa.Model):
         self.casework = Casework(self)
         self.crossing.muster_vessels()
         self.demand.add_people(self.params.initial_camp_population, day=0)
-        self.beliefs.camp_means = self.beliefs._camp_means(self.population.where(State.IN_CAMP))
+        self.beliefs.take_camp_means()
 
         reporters: dict[str, Any] = {name: partial(_tally_value, name=name) for name in RESULT_COLUMNS}
         for k, name in enumerate(geo.points.name):

@@ -207,6 +207,11 @@ class Beliefs(Module):
         prior = np.array([p.prior_stop_belief, p.prior_death_belief, 0.0, 0.0])  # stop, death, return, admit
         return mean_by_camp(camp, columns, n_camps, prior)
 
+    def take_camp_means(self) -> None:
+        """Take the camps' mean beliefs from the people in camps now, for the next newcomers
+        (the evening does it every day; the model does it once its first people are in)."""
+        self.camp_means = self._camp_means(self.model.population.where(State.IN_CAMP))
+
     def for_newcomers(self, camps: np.ndarray) -> dict[str, np.ndarray]:
         """The beliefs people joining ``camps`` pick up: their camp's mean as of last evening,
         ``{belief: values}``."""
