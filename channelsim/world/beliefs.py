@@ -132,7 +132,6 @@ class Beliefs(Module):
         self._denominators = [rows[rule.denominator] for rule in BELIEF_RULES]
         if [rule.belief for rule in BELIEF_RULES] != list(BELIEFS):
             raise ValueError("BELIEF_RULES must list one rule per belief, in the order of BELIEFS")
-        self._columns, self._columns_of = np.empty((len(BELIEFS), 0)), None
         #: mean beliefs per camp (rows) as of last evening, columns in the order of BELIEFS
         self.camp_means = self._camp_means(np.empty(0, dtype=np.int64))
 
@@ -173,11 +172,7 @@ class Beliefs(Module):
                 beliefs = move_toward(pop.beliefs_of(in_camp), camp, weight, target)
                 pop.set_beliefs(in_camp, beliefs)
         self.news.decay()
-        if beliefs is None:
-            beliefs = pop.beliefs_of(in_camp)
-        #: this evening's beliefs of the people in camps (``in_camp``), one contiguous row per belief
-        self._columns, self._columns_of = np.ascontiguousarray(beliefs.T), in_camp
-        self.camp_means = self._camp_means(in_camp, camp=camp, columns=self._columns)
+        self.camp_means = self._camp_means(in_camp, beliefs, camp)
 
     def _evening_update(self) -> tuple[np.ndarray, np.ndarray]:
         """Per camp (rows) and belief (columns, as ``Population.belief_matrix``): how far the
@@ -192,18 +187,18 @@ class Beliefs(Module):
                          for rule in BELIEF_RULES])
         return (p.belief_learning_rate * heard).T.copy(), (observed * keep[:, None]).T.copy()
 
-    def _camp_means(self, in_camp: np.ndarray, camp: np.ndarray | None = None,
-                    columns: np.ndarray | None = None) -> np.ndarray:
+    def _camp_means(self, in_camp: np.ndarray, beliefs: np.ndarray | None = None,
+                    camp: np.ndarray | None = None) -> np.ndarray:
         """Mean beliefs in each camp (rows; columns as ``Population.belief_matrix``): word of
-        mouth for newcomers; priors where a camp is empty. ``camp`` (the camps of the people
-        at ``in_camp``) and ``columns`` (their beliefs, one row per belief) may be given if
-        already at hand."""
+        mouth for newcomers; priors where a camp is empty. ``beliefs`` (the rows of ``in_camp``
+        in the belief matrix) and ``camp`` (their camps) may be given if already at hand."""
         pop, p = self.model.population, self.model.params
         n_camps = self.news.n_camps
         if camp is None:
             camp = pop.camp[in_camp].astype(np.intp)
-        if columns is None:
-            columns = np.ascontiguousarray(pop.beliefs_of(in_camp).T)
+        if beliefs is None:
+            beliefs = pop.beliefs_of(in_camp)
+        columns = np.ascontiguousarray(beliefs.T)
         prior = np.array([p.prior_stop_belief, p.prior_death_belief, 0.0, 0.0])  # stop, death, return, admit
         return mean_by_camp(camp, columns, n_camps, prior)
 
@@ -224,9 +219,8 @@ class Beliefs(Module):
 
     def record_results(self, in_camp: np.ndarray) -> None:
         """Write the day's mean beliefs of the people waiting in camps (``in_camp``) to the tally."""
-        t = self.model.tally
+        pop, t = self.model.population, self.model.tally
         if len(in_camp):
-            columns = self._columns
-            if self._columns_of is not in_camp:  # not the people who learned this evening
-                columns = np.ascontiguousarray(self.model.population.beliefs_of(in_camp).T)
-            t.belief_stop, t.belief_death, t.belief_return = columns[:3].mean(axis=1).tolist()
+            t.belief_stop = float(pop.b_stop[in_camp].mean())
+            t.belief_death = float(pop.b_death[in_camp].mean())
+            t.belief_return = float(pop.b_return[in_camp].mean())

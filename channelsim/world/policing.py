@@ -104,8 +104,7 @@ class Policing(Module):
         for unit in units:
             here = wanted.get(unit.point)
             if here:
-                i = here.pop()
-                unit.officers, unit.stops_today = sizes[i], 0
+                unit.patrol(unit.point, sizes[here.pop()])
             else:
                 moving.append(unit)
         left = [i for postings in wanted.values() for i in postings]
