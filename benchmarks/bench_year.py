@@ -169,7 +169,7 @@ def time_numpy_day(seed: int, days: int) -> tuple[float, int]:
         u_cross[committed] = -np.inf
         decisions.choose_columns([0.0, u_cross, u_leave, None], uniforms)
         move_toward(rows, camp, weight, target)
-        mean_by_camp(camp, np.ascontiguousarray(rows.T), n_camps, prior)
+        mean_by_camp(camp, rows, n_camps, prior)
     return clock() - t0, len(idx)
 
 

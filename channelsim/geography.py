@@ -89,7 +89,7 @@ class Geography:
         """Cells from south to north (each :data:`CELL_KM` km high)."""
         return self.kind.shape[1]
 
-    @property
+    @functools.cached_property
     def n_points(self) -> int:
         """Number of crossing points on the French coast (rows of :attr:`points`)."""
         return len(self.points)
@@ -117,6 +117,9 @@ class Geography:
     def on_route(self, point: int, km: np.ndarray | float) -> np.ndarray:
         """Position (x, y) in km after ``km`` along crossing point ``point``'s route."""
         start, end = self._routes
+        if isinstance(km, (float, int)):  # one position: the same sums without array calls
+            frac = min(max(float(km) / float(self.route_km[point]), 0.0), 1.0)
+            return start[point] + frac * (end[point] - start[point])
         frac = np.clip(np.asarray(km, float) / self.route_km[point], 0.0, 1.0)
         return start[point] + frac[..., None] * (end[point] - start[point])
 

@@ -89,6 +89,18 @@ def test_each_route_crosses_the_median_line_part_way(geo):
         np.testing.assert_allclose(end, geo.landings[["x", "y"]].iloc[geo.points.landing.iloc[k]])
 
 
+def test_a_position_on_a_route_is_the_same_asked_alone_or_among_others(geo):
+    # one position takes a path without array calls: it must give the same numbers, bit for bit
+    km = np.array([-3.0, 0.0, 0.1, 7.25, 19.5, 33.3, 40.0, 58.0, 400.0])
+    for k in range(geo.n_points):
+        along = geo.on_route(k, km)
+        for i, d in enumerate(km):
+            np.testing.assert_array_equal(geo.on_route(k, float(d)), along[i])
+            np.testing.assert_array_equal(geo.on_route(k, np.float64(d)), along[i])
+        np.testing.assert_array_equal(geo.on_route(k, 5), geo.on_route(k, np.array(5.0)))
+    assert geo.on_route(0, -3.0).tolist() == geo.on_route(0, 0.0).tolist()  # before the start: the start
+
+
 def test_calais_to_dover_is_about_forty_km(geo):
     k = int(np.flatnonzero(geo.points.name == "calais")[0])
     assert geo.landings.name.iloc[geo.points.landing.iloc[k]] == "dover"

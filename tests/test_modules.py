@@ -186,10 +186,16 @@ def test_camp_means_are_means_over_each_camps_people_and_the_prior_where_empty()
     rows = g.random((300, 4))
     camp = g.choice([0, 1, 3], size=300).astype(np.intp)  # camp 2 is empty
     empty = np.array([0.1, 0.02, 0.0, 0.0])
-    means = mean_by_camp(camp, np.ascontiguousarray(rows.T), 4, empty)
+    means = mean_by_camp(camp, rows, 4, empty)
     for c in (0, 1, 3):
         np.testing.assert_allclose(means[c], rows[camp == c].mean(axis=0), rtol=1e-12)
     np.testing.assert_array_equal(means[2], empty)
+    # each total is summed person after person, exactly as one bincount per belief sums it
+    n = np.bincount(camp, minlength=4)
+    for k in range(4):
+        total = np.bincount(camp, weights=rows[:, k], minlength=4)
+        np.testing.assert_array_equal(means[n > 0, k], total[n > 0] / n[n > 0])
+    assert mean_by_camp(camp[:0], rows[:0], 4, empty).tolist() == [empty.tolist()] * 4
 
 
 def test_the_days_mean_beliefs_are_over_the_people_in_camps_that_evening():

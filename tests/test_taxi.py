@@ -130,6 +130,23 @@ def test_seizures_upstream_cut_the_gangs_boats_and_raise_the_price():
     assert seized.launches.sum() < base.launches.sum()
 
 
+def test_with_no_seizures_upstream_the_supply_takes_only_its_poisson_draw():
+    # numpy's binomial draws nothing when the chance is 0, so skipping it changes no result
+    model = ChannelModel(start=SUMMER, rng=3)
+    model.run_for(2)
+    model._set_levers()
+    twin = np.random.default_rng()
+    twin.bit_generator.state = model.rng.bit_generator.state
+    model.gangs.receive_supply()
+    sent = twin.poisson(model.levers.boat_supply_per_day / len(model.gangs), size=len(model.gangs))
+    assert model.rng.bit_generator.state == twin.bit_generator.state
+    assert model.tally.boats_seized_upstream == 0
+    assert model.tally.supply_cost_eur == sent.sum() * model.params.boat_cost_eur
+    before = twin.bit_generator.state
+    assert twin.binomial([3, 0, 5], 0.0).tolist() == [0, 0, 0]  # what the skip stands for
+    assert twin.bit_generator.state == before
+
+
 def test_loading_rule_follows_the_gangs_economics():
     p = Params()
     ceiling_taxi = dec.gang_load(10_000, 5, 0.3, p, ceiling=p.taxi_capacity)

@@ -101,14 +101,16 @@ def move_toward(rows: np.ndarray, camp: np.ndarray, weight: np.ndarray,
     return rows
 
 
-def mean_by_camp(camp: np.ndarray, columns: np.ndarray, n_camps: int,
+def mean_by_camp(camp: np.ndarray, rows: np.ndarray, n_camps: int,
                  empty: np.ndarray) -> np.ndarray:
-    """Mean of each of ``columns`` (beliefs x people, contiguous rows) over the people of each
-    camp (``camp``, intp): a (camps x beliefs) array, ``empty`` (one value per belief) where a
-    camp has nobody."""
+    """Mean of each column of ``rows`` (people x beliefs) over the people of each camp
+    (``camp``, intp): a (camps x beliefs) array, ``empty`` (one value per belief) where a camp
+    has nobody. Every (camp, belief) total is one bin of a single ``bincount``, summed person
+    after person as a column's own ``bincount`` would sum it."""
+    k = rows.shape[1]
     n = np.bincount(camp, minlength=n_camps)
-    total = np.stack([np.bincount(camp, weights=column, minlength=n_camps) for column in columns],
-                     axis=1)
+    keys = (camp[:, None] * k + np.arange(k)).ravel()
+    total = np.bincount(keys, weights=rows.ravel(), minlength=n_camps * k).reshape(n_camps, k)
     return np.where((n > 0)[:, None], total / np.maximum(n, 1)[:, None], empty)
 
 
@@ -198,9 +200,8 @@ class Beliefs(Module):
             camp = pop.camp[in_camp].astype(np.intp)
         if beliefs is None:
             beliefs = pop.beliefs_of(in_camp)
-        columns = np.ascontiguousarray(beliefs.T)
         prior = np.array([p.prior_stop_belief, p.prior_death_belief, 0.0, 0.0])  # stop, death, return, admit
-        return mean_by_camp(camp, columns, n_camps, prior)
+        return mean_by_camp(camp, beliefs, n_camps, prior)
 
     def take_camp_means(self) -> None:
         """Take the camps' mean beliefs from the people in camps now, for the next newcomers

@@ -262,7 +262,9 @@ class Gangs(Module):
         rng, levers = m.rng, m.levers
         per_gang = levers.boat_supply_per_day / len(gangs)
         sent = rng.poisson(per_gang, size=len(gangs))
-        seized = rng.binomial(sent, levers.upstream_seizure)
+        # nothing seized draws nothing: numpy's binomial takes no draw when the chance is 0
+        seized = rng.binomial(sent, levers.upstream_seizure) if levers.upstream_seizure > 0 \
+            else np.zeros_like(sent)
         cost = 0.0
         for gang, n in zip(gangs, (sent - seized).tolist()):
             cost += gang.receive_supply(n)
