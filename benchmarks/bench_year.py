@@ -157,7 +157,7 @@ def time_numpy_day(seed: int, days: int) -> tuple[float, int]:
     failures, arrived, pull = pop.failures[idx], pop.arrived[idx], pop.pull[idx]
     rows = pop.beliefs_of(idx)
     price = model.gangs.price(idx)
-    weight, target = model.beliefs._evening_update()
+    weight, target = model.beliefs.evening_update()
     prior = np.array([p.prior_stop_belief, p.prior_death_belief, 0.0, 0.0])
     rng = np.random.default_rng(seed)
     t0 = clock()

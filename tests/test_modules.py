@@ -181,6 +181,22 @@ def test_the_evening_update_of_all_beliefs_is_each_belief_updated_alone():
     assert ((out >= 0) & (out <= 1)).all()
 
 
+def test_tonights_update_moves_each_belief_toward_its_camps_observed_rate_less_the_reassurance():
+    model = channelsim.build_model(seed=2, smuggler_reassurance=0.25, belief_learning_rate=0.08)
+    model.run_for(40)
+    news = model.beliefs.news
+    news.counts[:, 1] = 0.0  # the second camp has heard nothing lately
+    weight, target = model.beliefs.evening_update()
+    assert weight.shape == target.shape == (news.n_camps, len(BELIEF_RULES))
+    for k, rule in enumerate(BELIEF_RULES):
+        rate, heard = news.rate(rule.numerator, rule.denominator)
+        keep = 0.75 if rule.reassured else 1.0
+        np.testing.assert_array_equal(weight[:, k], np.where(heard, 0.08, 0.0))
+        np.testing.assert_allclose(target[:, k], rate * keep, rtol=1e-15)
+        assert weight[1, k] == 0.0 and target[1, k] == 0.0
+    assert weight[0, 0] == 0.08 and 0.0 < target[0, 0] < 0.75  # camp 0 saw attempts and stops
+
+
 def test_camp_means_are_means_over_each_camps_people_and_the_prior_where_empty():
     g = np.random.default_rng(9)
     rows = g.random((300, 4))

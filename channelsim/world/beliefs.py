@@ -168,7 +168,7 @@ class Beliefs(Module):
         camp = pop.camp[in_camp].astype(np.intp)
         beliefs = None
         if len(in_camp) and p.belief_learning_rate > 0:
-            weight, target = self._evening_update()
+            weight, target = self.evening_update()
             if weight.any():
                 # All four beliefs at once: a camp that heard nothing has weight 0 (no change).
                 beliefs = move_toward(pop.beliefs_of(in_camp), camp, weight, target)
@@ -176,7 +176,7 @@ class Beliefs(Module):
         self.news.decay()
         self.camp_means = self._camp_means(in_camp, beliefs, camp)
 
-    def _evening_update(self) -> tuple[np.ndarray, np.ndarray]:
+    def evening_update(self) -> tuple[np.ndarray, np.ndarray]:
         """Per camp (rows) and belief (columns, as ``Population.belief_matrix``): how far the
         belief moves tonight (``belief_learning_rate`` where the camp heard something, else 0)
         and what it moves toward (the observed rate, less the smugglers' reassurance)."""
