@@ -125,22 +125,40 @@ def choose_with(utilities: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     return choose_columns(columns, uniforms)
 
 
+#: Largest utility whose exponential is taken as it stands: four options' exp(700) still add up
+#: to a finite number (exp(709.8) is the largest double).
+EXP_SAFE = 700.0
+
+
 def choose_columns(columns: list, uniforms: np.ndarray) -> np.ndarray:
     """:func:`choose_with` from the utility matrix's columns, one per option: an array (one
     utility per row), a number (the same for every row), or None for an option no row can take.
+
+    The exponentials are taken of the utilities as they stand when one option is a number in
+    [-700, 700] (waiting, at 0: every row's total is then at least its exponential, never 0)
+    and no utility is above 700 (no sum can overflow); otherwise of the utilities less each
+    row's largest, as :func:`choose_with` does. The two give the same probabilities; they
+    differ only in the last bits of the sums.
     """
     open_ = [j for j, col in enumerate(columns) if col is not None]
     if not open_:
         raise ValueError("choose: every option has utility -inf in every row (nothing to choose)")
-    # Column by column (a handful of options, thousands of rows): the same sums, in the same order.
-    top = columns[open_[0]]
-    for j in open_[1:]:
-        top = np.maximum(top, columns[j])
+    given = [columns[j] for j in open_]
+    numbers = [float(col) for col in given if np.ndim(col) == 0]
+    as_they_stand = (len(uniforms) > 0 and any(abs(u) <= EXP_SAFE for u in numbers)
+                     and max(numbers) <= EXP_SAFE
+                     and all(col.max() <= EXP_SAFE for col in given if np.ndim(col)))
+    top = 0.0
+    if not as_they_stand:
+        top = given[0]
+        for col in given[1:]:
+            top = np.maximum(top, col)
+    # Column by column (a handful of options, thousands of rows), summed in column order.
     total = None
     cum: list = []
     for col in columns:
         if col is not None:
-            e = np.exp(col - top)
+            e = np.exp(col if as_they_stand else col - top)
             total = e if total is None else total + e
         cum.append(total)  # a closed option leaves the running sum as it was (None: still 0)
     draw = (1.0 - uniforms) * total  # in (0, total]

@@ -295,10 +295,11 @@ def test_taxi_probability_stays_a_probability_at_the_sharpest_choice():
 
 
 # ----------------------------------------------------------------------------- the draw, bit for bit
-def _reference_choice(u: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
-    """The logit draw as specified: every option's exp(u - max) summed in column order, the
-    option taken the number of running sums below (1 - uniform) x total (no option skipped)."""
-    top = np.max(u, axis=1)
+def _reference_choice(u: np.ndarray, uniforms: np.ndarray, shift: bool = True) -> np.ndarray:
+    """The logit draw as specified: every option's exp(u - max) (exp(u) without ``shift``)
+    summed in column order, the option taken the number of running sums below
+    (1 - uniform) x total (no option skipped)."""
+    top = np.max(u, axis=1) if shift else np.zeros(len(u))
     cum = np.cumsum(np.exp(u - top[:, None]), axis=1)
     draw = (1.0 - uniforms) * cum[:, -1]
     return (cum < draw[:, None]).sum(axis=1)
@@ -321,8 +322,29 @@ def test_choose_with_skips_closed_options_without_changing_any_choice(seed, n, c
     expected = _reference_choice(u, uniforms)
     np.testing.assert_array_equal(dec.choose_with(u, uniforms), expected)
     columns = [None if np.all(u[:, j] == -np.inf) else u[:, j] for j in range(4)]
-    columns[0] = 0.0  # waiting, the same for every row
-    np.testing.assert_array_equal(dec.choose_columns(columns, uniforms), expected)
+    columns[0] = 0.0  # waiting, the same for every row: exp(u) as they stand
+    np.testing.assert_array_equal(dec.choose_columns(columns, uniforms),
+                                  _reference_choice(u, uniforms, shift=False))
+
+
+def test_choose_columns_takes_the_utilities_less_the_largest_where_exp_could_overflow():
+    """Past EXP_SAFE (or with no option at a number to keep totals above 0) the draw subtracts
+    each row's largest utility: no overflow, and the choices of the specified draw."""
+    g = rng(4)
+    n = 2000
+    u = np.column_stack([np.zeros(n), g.normal(0.0, 3.0, size=n), g.normal(0.0, 3.0, size=n)])
+    u[::3, 1] = 800.0  # exp(800) is inf
+    uniforms = g.random(n)
+    with np.errstate(over="raise", invalid="raise"):
+        got = dec.choose_columns([0.0, u[:, 1], u[:, 2]], uniforms)
+    np.testing.assert_array_equal(got, _reference_choice(u, uniforms))
+    assert np.all(got[::3] == Option.CROSS)  # exp(800 - 800) against exp(-800)
+    # every option far below 0 (no number among them): a row's exp(u) would all be 0
+    low = -900.0 + g.normal(0.0, 1.0, size=(n, 2))
+    with np.errstate(under="ignore"):
+        got = dec.choose_columns([low[:, 0], low[:, 1]], uniforms)
+    np.testing.assert_array_equal(got, _reference_choice(low, uniforms))
+    assert 0.3 < got.mean() < 0.7  # both options taken, as their near-equal utilities say
 
 
 def test_choose_draws_one_uniform_per_row_from_the_generator():

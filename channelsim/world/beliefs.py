@@ -25,7 +25,7 @@ from ..population import BELIEF_NAMES, State
 from .base import Module, Result
 
 __all__ = ["CampNews", "BeliefRule", "BELIEF_RULES", "Beliefs", "CAMP_MEMORY_DAYS", "move_toward",
-           "mean_by_camp"]
+           "mean_by_camp", "totals_by_camp"]
 
 CAMP_MEMORY_DAYS = 30.0  #: how long a camp remembers what happened to its people (e-folding, days)
 
@@ -101,17 +101,26 @@ def move_toward(rows: np.ndarray, camp: np.ndarray, weight: np.ndarray,
     return rows
 
 
+def totals_by_camp(camp: np.ndarray, rows: np.ndarray, n_camps: int) -> tuple[np.ndarray, np.ndarray]:
+    """The people of each camp (``camp``, intp) and the totals of their ``rows`` (people x
+    beliefs): (camps,) and (camps x beliefs). The totals are one matrix product of the camps'
+    membership (camps x people, 0 or 1) with ``rows``: a handful of camps, one pass over the
+    people."""
+    member = (camp == np.arange(n_camps)[:, None]).astype(np.float64)
+    return member.sum(axis=1), member @ rows
+
+
 def mean_by_camp(camp: np.ndarray, rows: np.ndarray, n_camps: int,
                  empty: np.ndarray) -> np.ndarray:
     """Mean of each column of ``rows`` (people x beliefs) over the people of each camp
     (``camp``, intp): a (camps x beliefs) array, ``empty`` (one value per belief) where a camp
-    has nobody. Every (camp, belief) total is one bin of a single ``bincount``, summed person
-    after person as a column's own ``bincount`` would sum it."""
-    k = rows.shape[1]
-    n = np.bincount(camp, minlength=n_camps)
-    keys = (camp[:, None] * k + np.arange(k)).ravel()
-    total = np.bincount(keys, weights=rows.ravel(), minlength=n_camps * k).reshape(n_camps, k)
-    return np.where((n > 0)[:, None], total / np.maximum(n, 1)[:, None], empty)
+    has nobody."""
+    n, total = totals_by_camp(camp, rows, n_camps)
+    return _means(n, total, empty)
+
+
+def _means(n: np.ndarray, total: np.ndarray, empty: np.ndarray) -> np.ndarray:
+    return np.where((n > 0)[:, None], total / np.maximum(n, 1.0)[:, None], empty)
 
 
 class Beliefs(Module):
@@ -193,15 +202,17 @@ class Beliefs(Module):
                     camp: np.ndarray | None = None) -> np.ndarray:
         """Mean beliefs in each camp (rows; columns as ``Population.belief_matrix``): word of
         mouth for newcomers; priors where a camp is empty. ``beliefs`` (the rows of ``in_camp``
-        in the belief matrix) and ``camp`` (their camps) may be given if already at hand."""
+        in the belief matrix) and ``camp`` (their camps) may be given if already at hand. The
+        camps' totals are kept with ``in_camp`` for the day's means (:meth:`record_results`)."""
         pop, p = self.model.population, self.model.params
-        n_camps = self.news.n_camps
         if camp is None:
             camp = pop.camp[in_camp].astype(np.intp)
         if beliefs is None:
             beliefs = pop.beliefs_of(in_camp)
+        n, total = totals_by_camp(camp, beliefs, self.news.n_camps)
+        self._totals = (in_camp, n, total)
         prior = np.array([p.prior_stop_belief, p.prior_death_belief, 0.0, 0.0])  # stop, death, return, admit
-        return mean_by_camp(camp, beliefs, n_camps, prior)
+        return _means(n, total, prior)
 
     def take_camp_means(self) -> None:
         """Take the camps' mean beliefs from the people in camps now, for the next newcomers
@@ -219,9 +230,14 @@ class Beliefs(Module):
         return np.take(self.camp_means, camps, axis=0)
 
     def record_results(self, in_camp: np.ndarray) -> None:
-        """Write the day's mean beliefs of the people waiting in camps (``in_camp``) to the tally."""
+        """Write the day's mean beliefs of the people waiting in camps (``in_camp``) to the tally
+        (from the camps' totals when they are the people who learned this evening)."""
         pop, t = self.model.population, self.model.tally
-        if len(in_camp):
-            t.belief_stop = float(pop.b_stop[in_camp].mean())
-            t.belief_death = float(pop.b_death[in_camp].mean())
-            t.belief_return = float(pop.b_return[in_camp].mean())
+        if not len(in_camp):
+            return
+        taken, n, total = self._totals
+        if taken is in_camp:  # the people who learned this evening: the camps' totals are at hand
+            means = (total.sum(axis=0) / n.sum()).tolist()
+        else:
+            means = [float(getattr(pop, "b_" + key)[in_camp].mean()) for key in BELIEFS[:3]]
+        t.belief_stop, t.belief_death, t.belief_return = means[:3]
