@@ -143,11 +143,12 @@ def choose_columns(columns: list, uniforms: np.ndarray) -> np.ndarray:
     open_ = [j for j, col in enumerate(columns) if col is not None]
     if not open_:
         raise ValueError("choose: every option has utility -inf in every row (nothing to choose)")
-    given = [columns[j] for j in open_]
-    numbers = [float(col) for col in given if np.ndim(col) == 0]
+    given = [col if isinstance(col, (np.ndarray, float)) else np.asarray(col, dtype=float)
+             for col in (columns[j] for j in open_)]
+    arrays = [col for col in given if isinstance(col, np.ndarray) and col.ndim]
+    numbers = [float(col) for col in given if not (isinstance(col, np.ndarray) and col.ndim)]
     as_they_stand = (len(uniforms) > 0 and any(abs(u) <= EXP_SAFE for u in numbers)
-                     and max(numbers) <= EXP_SAFE
-                     and all(col.max() <= EXP_SAFE for col in given if np.ndim(col)))
+                     and max(numbers) <= EXP_SAFE and all(col.max() <= EXP_SAFE for col in arrays))
     top = 0.0
     if not as_they_stand:
         top = given[0]
@@ -239,7 +240,7 @@ def taxi_probability(value_taxi_keur: float, value_beach_keur: float, sharpness:
     z = -sharpness * (value_taxi_keur - value_beach_keur)
     if z > 700.0:  # exp would overflow: the beach is better by far
         return 0.0
-    return float(1.0 / (1.0 + np.exp(z)))
+    return 1.0 / (1.0 + math.exp(z))
 
 
 def scarcity_price(price_eur: float, booked: float, places: float, response: float) -> float:
@@ -252,7 +253,7 @@ def scarcity_price(price_eur: float, booked: float, places: float, response: flo
 
 def launch_propensity(beaufort: float, p) -> float:
     """Chance that a gang launches on a crossable day of the given wind force."""
-    return float(np.exp(-p.weather_sensitivity * max(0.0, beaufort - 2.0)))
+    return math.exp(-p.weather_sensitivity * max(0.0, beaufort - 2.0))
 
 
 def allocate_units(n_units: int, recent_launches: np.ndarray, coast_km: np.ndarray,

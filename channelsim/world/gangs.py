@@ -82,9 +82,10 @@ class SmugglingGang(mesa.Agent):
         self.supply_cost_eur = 0.0  #: paid for the boats and engines it received, so far (EUR)
         self.launches = 0
         #: per mode (:data:`MODES`): share of the people sent who got past the French coast
-        self.success = np.full(len(MODES), 1.0 - p.prior_stop_belief)
+        #: (a list of floats: the gang's arithmetic is on single numbers)
+        self.success = [1.0 - p.prior_stop_belief] * len(MODES)
         #: per mode: share of launches that lost the boat
-        self.loss = np.array([p.prior_stop_belief * p.seizure_on_stop, 0.0])
+        self.loss = [p.prior_stop_belief * p.seizure_on_stop, 0.0]
         geo = model.geo
         self.home_km = np.linalg.norm(geo.points[["x", "y"]].to_numpy() - geo.camp_xy[home_camp], axis=1)
 
@@ -339,7 +340,7 @@ class Gangs(Module):
         aboard = np.concatenate([b.people for b in boats])
         price = self.price(aboard)
         t.revenue_eur = float(price.sum())
-        t.price_eur = float(price.mean())
+        t.price_eur = t.revenue_eur / len(aboard)
         paid_to = np.repeat([b.gang for b in boats], [b.load for b in boats])
         for gang, revenue in zip(gangs, np.bincount(paid_to, weights=price, minlength=len(gangs))):
             gang.revenue_eur += float(revenue)
