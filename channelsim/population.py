@@ -346,8 +346,8 @@ class Population:
 
     def check(self) -> None:
         """Raise :class:`AccountingError` unless everyone who entered is in exactly one state."""
-        live = self.present()
-        present = int(live.sum())
+        # people in one of the states (free slots, -1, read as 255 unsigned)
+        present = int(np.count_nonzero(self.state.view(np.uint8) < len(State)))
         total = present + int(self.removed.sum())
         if total != self.entered:
             raise AccountingError(

@@ -139,8 +139,9 @@ class Beliefs(Module):
         self.news = CampNews(len(model.geo.camps))
         rows = {kind: i for i, kind in enumerate(CampNews.KINDS)}
         #: rows of the camp news that each belief's rule divides (in the order of BELIEFS)
-        self._numerators = [rows[rule.numerator] for rule in BELIEF_RULES]
-        self._denominators = [rows[rule.denominator] for rule in BELIEF_RULES]
+        self._numerators = np.array([rows[rule.numerator] for rule in BELIEF_RULES], dtype=np.intp)
+        self._denominators = np.array([rows[rule.denominator] for rule in BELIEF_RULES], dtype=np.intp)
+        self._reassured = np.array([rule.reassured for rule in BELIEF_RULES])
         if [rule.belief for rule in BELIEF_RULES] != list(BELIEFS):
             raise ValueError("BELIEF_RULES must list one rule per belief, in the order of BELIEFS")
         #: mean beliefs per camp (rows) as of last evening, columns in the order of BELIEFS
@@ -190,13 +191,12 @@ class Beliefs(Module):
         belief moves tonight (``belief_learning_rate`` where the camp heard something, else 0)
         and what it moves toward (the observed rate, less the smugglers' reassurance)."""
         p = self.model.params
-        counts = self.news.counts
-        den = counts[self._denominators]  # (belief, camp)
+        by_camp = self.news.counts.T  # (camp, kind of news)
+        den = by_camp[:, self._denominators]  # (camp, belief)
         heard = den > 0
-        observed = np.divide(counts[self._numerators], den, out=np.zeros_like(den), where=heard)
-        keep = np.array([1.0 - p.smuggler_reassurance if rule.reassured else 1.0
-                         for rule in BELIEF_RULES])
-        return (p.belief_learning_rate * heard).T.copy(), (observed * keep[:, None]).T.copy()
+        observed = np.divide(by_camp[:, self._numerators], den, out=np.zeros_like(den), where=heard)
+        observed *= np.where(self._reassured, 1.0 - p.smuggler_reassurance, 1.0)
+        return p.belief_learning_rate * heard, observed
 
     def _camp_means(self, in_camp: np.ndarray, beliefs: np.ndarray | None = None,
                     camp: np.ndarray | None = None) -> np.ndarray:

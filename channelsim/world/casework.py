@@ -283,8 +283,8 @@ class Casework(Module):
         pilot's net effect to the tally."""
         m = self.model
         t = m.tally
-        present = m.population.present().tolist()  # people in each state, counted in one pass
-        t.legal_queue = present[State.APPLICANT]
-        t.in_detention = present[State.DETAINED]
-        t.returnees_away = present[State.AWAY]
+        pop = m.population
+        t.legal_queue = pop.count(State.APPLICANT)
+        t.in_detention = pop.count(State.DETAINED)
+        t.returnees_away = pop.count(State.AWAY)
         t.net_effect = t.arrivals - t.returned + t.admitted
