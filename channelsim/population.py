@@ -124,10 +124,8 @@ def _create_migrants(model: mesa.Model, slots: np.ndarray) -> np.ndarray:
     ``model.agents_by_type[Migrant]``. Unless :func:`_registered_one_by_one`, they are
     numbered and added to Mesa's two agent sets in one pass, without the per-agent signal and
     debug message that nobody receives."""
-    out = np.empty(len(slots), dtype=object)
     if _registered_one_by_one(model):
-        out[:] = [Migrant(model, s) for s in slots.tolist()]
-        return out
+        return _object_array([Migrant(model, s) for s in slots.tolist()])
     # The first Migrant of a model goes through Mesa, which makes the set of its type.
     agents = [] if Migrant in model.agents_by_type else [Migrant(model, int(slots[0]))]
     rest = slots[len(agents):].tolist()
@@ -142,8 +140,13 @@ def _create_migrants(model: mesa.Model, slots: np.ndarray) -> np.ndarray:
     _add_all(model.agents_by_type[Migrant], made)
     model.agent_id_counter = first + len(made)
     agents += made
-    out[:] = agents
-    return out
+    return _object_array(agents)
+
+
+def _object_array(items: list) -> np.ndarray:
+    """``items`` as a one-dimensional object array (without numpy looking into each item for
+    dimensions, as assigning the list would)."""
+    return np.fromiter(items, dtype=object, count=len(items))
 
 
 def _remove_migrants(model: mesa.Model, agents: list[Migrant]) -> None:
