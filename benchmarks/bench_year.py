@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_year.py                  # 5 seeds, 1 year each
     .venv/bin/python benchmarks/bench_year.py --seeds 10 --years 3
-    .venv/bin/python benchmarks/bench_year.py --clock wall --no-profile
+    .venv/bin/python benchmarks/bench_year.py --clock wall --no-profile --scales
 
 For each seed the default model (as :func:`channelsim.simulate` builds it, from 2024-01-01) is
 built and run; the script prints the median seconds of model construction and of a simulated
@@ -14,8 +14,11 @@ The floor follows: the same numbers of people entering and leaving as in the run
 own through Mesa alone (``Agent(model)`` and ``agent.remove()``) and through channelsim's
 population store, each beside the year and the bare loop; the people's own arrays (the daily
 choice and the camps' learning) timed alone; and a what-if, the same runs with people kept as
-slots only, with no Migrant agents, which gives what the agents cost in the run itself. Finally one year is profiled with
-cProfile: the time of each phase of ``ChannelModel.step`` and the ten functions with the most
+slots only, with no Migrant agents, which gives what the agents cost in the run itself. Then the
+year and its bare loop with the inflow and the first camps scaled (``--scales``, 0.25, 1 and 2 by
+default), and a straight line through them: what a day costs with nobody on the coast, and what
+each person present adds against what the bare loop spends on an agent. Finally one year is
+profiled with cProfile: the time of each phase of ``ChannelModel.step`` and the ten functions with the most
 cumulative time. Seconds are this process's CPU time unless ``--clock wall`` is given.
 """
 
@@ -298,6 +301,48 @@ def report_floor(runs: list[YearTiming], bare: list[tuple[float, float]], days: 
           f"created and removed through Mesa one by one)\n")
 
 
+def time_at_scale(scale: float, seed: int, days: int) -> tuple[float, float, float]:
+    """One default run with the inflow and the first camps scaled by ``scale``, then its bare
+    loop over the same agent-days: seconds of each and the mean number of Migrant agents."""
+    defaults = channelsim.Params()
+    t0 = clock()
+    model = channelsim.build_model(seed=seed, inflow_per_year=defaults.inflow_per_year * scale,
+                                   initial_camp_population=round(defaults.initial_camp_population * scale))
+    model.run_for(days)
+    year = clock() - t0
+    daily = model.results()
+    n_agents = round(float((daily.in_camps + daily.in_detention + daily.legal_queue).mean()))
+    build, run = time_bare_mesa(n_agents, days, seed)
+    return year, build + run, n_agents
+
+
+def report_scaling(scales: list[float], seeds: int, days: int, years: int) -> None:
+    """The year against its bare loop with fewer and more people on the coast: the ratio falls as
+    the population grows, because the day's own work (gangs, police, boats, vessels, the tally)
+    does not grow with the people while the bare loop does. A straight line through the years
+    against the people present splits the year into that fixed day and a cost per person."""
+    print("the year with the inflow and the first camps scaled (medians over "
+          f"{seeds} seeds; each run followed by its bare loop)")
+    print(f"  {'scale':>6} {'agents':>8} {'year s':>8} {'loop s':>8} {'ratio':>6}")
+    rows = []
+    for scale in scales:
+        runs = [time_at_scale(scale, seed, days) for seed in range(seeds)]
+        year = statistics.median(r[0] for r in runs) / years
+        loop = statistics.median(r[1] for r in runs) / years
+        agents = statistics.median(r[2] for r in runs)
+        ratio = statistics.median(r[0] / r[1] for r in runs)
+        rows.append((agents, year, loop))
+        print(f"  {scale:6.2f} {agents:8,.0f} {year:8.3f} {loop:8.3f} {ratio:6.2f}")
+    if len(rows) >= 2:
+        agents, year, loop = (np.array(col, dtype=float) for col in zip(*rows))
+        per_agent, fixed = np.polyfit(agents, year, 1)
+        loop_per_agent = float(np.median(loop / agents))
+        print(f"  fitted: a day with nobody on the coast costs {fixed:.3f} s a year; each person "
+              f"present {1e3 * per_agent:.3f} ms a year, {per_agent / loop_per_agent:.2f} of what "
+              f"the bare loop spends on an agent ({1e3 * loop_per_agent:.3f} ms)")
+    print()
+
+
 def report_profile(days: int) -> None:
     """One run under cProfile: time by phase of ``step`` and the top functions below it."""
     stats = profile_year(0, days)
@@ -325,11 +370,15 @@ def main() -> None:
                     help="cpu: this process's CPU seconds (default; steady on a busy machine); "
                          "wall: elapsed seconds (what a user waits on an idle machine)")
     ap.add_argument("--no-profile", action="store_true", help="skip the cProfile phase table")
+    ap.add_argument("--scales", type=float, nargs="*", default=[0.25, 1.0, 2.0],
+                    help="inflow and first camps scaled by each (default: 0.25 1 2); none to skip")
     args = ap.parse_args()
     global clock
     clock = CLOCKS[args.clock]
     if args.seeds < 1 or args.years < 1:
         ap.error(f"--seeds={args.seeds} and --years={args.years}: expected whole numbers >= 1")
+    if any(not (0.0 < scale <= 10.0) for scale in args.scales):
+        ap.error(f"--scales {' '.join(map(str, args.scales))}: expected factors above 0 and at most 10")
     days = DAYS_PER_YEAR * args.years
 
     print(f"channelsim {channelsim.__version__}, mesa {mesa.__version__}, numpy {np.__version__}, "
@@ -347,6 +396,8 @@ def main() -> None:
     n_agents = round(statistics.mean(r.agent_days for r in runs) / days)
     report_runs(runs, bare, n_agents, days, args.years)
     report_floor(runs, bare, days, args.years)
+    if args.scales:
+        report_scaling(args.scales, args.seeds, days, args.years)
     if not args.no_profile:
         report_profile(days)
 
