@@ -64,9 +64,10 @@ class YearTiming:
     removed: int  #: people who left the model: Migrant agents removed
 
 
-def time_channelsim(seed: int, days: int) -> YearTiming:
+def time_channelsim(seed: int, days: int, **overrides) -> YearTiming:
+    """The default model (with parameter ``overrides``) built and run for ``days``."""
     t0 = clock()
-    model = channelsim.build_model(seed=seed)
+    model = channelsim.build_model(seed=seed, **overrides)
     t1 = clock()
     model.run_for(days)
     t2 = clock()
@@ -305,15 +306,11 @@ def time_at_scale(scale: float, seed: int, days: int) -> tuple[float, float, flo
     """One default run with the inflow and the first camps scaled by ``scale``, then its bare
     loop over the same agent-days: seconds of each and the mean number of Migrant agents."""
     defaults = channelsim.Params()
-    t0 = clock()
-    model = channelsim.build_model(seed=seed, inflow_per_year=defaults.inflow_per_year * scale,
-                                   initial_camp_population=round(defaults.initial_camp_population * scale))
-    model.run_for(days)
-    year = clock() - t0
-    daily = model.results()
-    n_agents = round(float((daily.in_camps + daily.in_detention + daily.legal_queue).mean()))
-    build, run = time_bare_mesa(n_agents, days, seed)
-    return year, build + run, n_agents
+    run = time_channelsim(seed, days, inflow_per_year=defaults.inflow_per_year * scale,
+                          initial_camp_population=round(defaults.initial_camp_population * scale))
+    n_agents = round(run.agent_days / days)
+    bare_build, bare_run = time_bare_mesa(n_agents, days, seed)
+    return run.construction_s + run.run_s, bare_build + bare_run, n_agents
 
 
 def report_scaling(scales: list[float], seeds: int, days: int, years: int) -> None:

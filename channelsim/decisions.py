@@ -140,11 +140,11 @@ def choose_columns(columns: list, uniforms: np.ndarray) -> np.ndarray:
     row's largest, as :func:`choose_with` does. The two give the same probabilities; they
     differ only in the last bits of the sums.
     """
-    open_ = [j for j, col in enumerate(columns) if col is not None]
-    if not open_:
+    columns = [col if col is None or isinstance(col, (np.ndarray, float))
+               else np.asarray(col, dtype=float) for col in columns]
+    given = [col for col in columns if col is not None]
+    if not given:
         raise ValueError("choose: every option has utility -inf in every row (nothing to choose)")
-    given = [col if isinstance(col, (np.ndarray, float)) else np.asarray(col, dtype=float)
-             for col in (columns[j] for j in open_)]
     arrays = [col for col in given if isinstance(col, np.ndarray) and col.ndim]
     numbers = [float(col) for col in given if not (isinstance(col, np.ndarray) and col.ndim)]
     as_they_stand = (len(uniforms) > 0 and any(abs(u) <= EXP_SAFE for u in numbers)

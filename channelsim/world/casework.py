@@ -282,8 +282,7 @@ class Casework(Module):
         """Write the day's legal-route queue, people in detention, returnees away and the
         pilot's net effect to the tally."""
         m = self.model
-        t = m.tally
-        pop = m.population
+        pop, t = m.population, m.tally
         t.legal_queue = pop.count(State.APPLICANT)
         t.in_detention = pop.count(State.DETAINED)
         t.returnees_away = pop.count(State.AWAY)
