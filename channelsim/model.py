@@ -16,6 +16,7 @@ agents, few enough to act one by one.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass, field, make_dataclass
 from functools import partial
 from typing import Any, Iterable, Mapping
@@ -98,31 +99,55 @@ def _launches_at(model: "ChannelModel", point: int) -> int:
 
 
 class DailyCollector(mesa.DataCollector):
-    """Mesa's DataCollector for the day's tally: the same reporters and tables, filled in one
-    pass over the tally's fields instead of one reporter call (and one deep copy of a number)
-    a column. ``model_reporters`` are the model's reporters of the tally (one per result column
-    and per crossing point); given others as well, or once one is added or replaced, it collects
-    as Mesa does, calling each."""
+    """Mesa's DataCollector for the day's tally: the same reporters and tables, filled from one
+    row a day instead of one reporter call (and one deep copy of a number) a column. The day's
+    row (the tally's fields, then the launches per crossing point) is kept as it is and spread
+    into ``model_vars``'s columns when they are next read. ``model_reporters`` are the model's
+    reporters of the tally (one per result column and per crossing point); given others as well,
+    or once one is added or replaced, it collects as Mesa does, calling each."""
 
     def __init__(self, model_reporters: dict[str, Any], points: Iterable[str]) -> None:
+        self._pending: list[tuple[tuple, list]] = []  # the days collected but not yet in model_vars
         super().__init__(model_reporters=model_reporters)
         self._points = [f"launches_{name}" for name in points]
         tally_only = set(self.model_reporters) == {*RESULT_COLUMNS, *self._points}
-        #: the reporters the one-pass collection stands for (None: others too, collect as Mesa)
+        #: the reporters the one-row collection stands for (None: others too, collect as Mesa)
         self._own = dict(self.model_reporters) if tally_only else None
+        self._row = operator.attrgetter(*RESULT_COLUMNS)
+
+    @property
+    def model_vars(self) -> dict[str, list]:
+        """Each reporter's values, one per day collected (Mesa's ``model_vars``)."""
+        if self._pending:
+            rows, self._pending = self._pending, []
+            table = self._model_vars
+            for name, values in zip(RESULT_COLUMNS, zip(*(row for row, _ in rows))):
+                table[name].extend(values)
+            for name, values in zip(self._points, zip(*(launches for _, launches in rows))):
+                table[name].extend(values)
+        return self._model_vars
+
+    @model_vars.setter
+    def model_vars(self, table: dict[str, list]) -> None:
+        self._pending = []
+        self._model_vars = table
+
+    def __setstate__(self, state: dict) -> None:
+        if "model_vars" in state:  # pickled when the columns were filled every day
+            state["_model_vars"] = state.pop("model_vars")
+        state.setdefault("_pending", [])
+        state.setdefault("_row", operator.attrgetter(*RESULT_COLUMNS))
+        self.__dict__.update(state)
 
     def collect(self, model: "ChannelModel") -> None:
-        """Append today's tally to the model's table (and call any other reporter)."""
+        """Keep today's tally as the table's next row (and call any other reporter)."""
         if (self._own is None or self.model_reporters != self._own or self.agent_reporters
                 or self.agenttype_reporters):
             super().collect(model)  # reporters were added or replaced: Mesa's own loop
             return
         self._collection_steps.append(model.time)
-        table, tally = self.model_vars, model.tally
-        for name in RESULT_COLUMNS:
-            table[name].append(getattr(tally, name))
-        for name, value in zip(self._points, tally.launches_by_point.tolist()):
-            table[name].append(value)
+        tally = model.tally
+        self._pending.append((self._row(tally), tally.launches_by_point.tolist()))
 
 
 @dataclass(frozen=True)

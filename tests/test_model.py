@@ -243,6 +243,49 @@ def test_a_reporter_added_to_the_daily_collector_is_collected_too():
     assert replaced.results()["arrivals"].tolist() == [-1, -1, -1]
 
 
+def test_the_daily_collector_keeps_its_days_through_pickling_and_a_reporter_added_mid_run():
+    """Days kept as rows are in ``model_vars`` whenever it is read: after a pickle round trip,
+    and before the days Mesa's own loop collects once a reporter is added mid-run."""
+    import pickle
+
+    model = channelsim.build_model(seed=6)
+    model.run_for(4)
+    collector = model.datacollector
+    assert len(collector._pending) == 4  # not yet spread into the columns
+    copy = pickle.loads(pickle.dumps(model))
+    copy.run_for(3)
+    reference = channelsim.build_model(seed=6)
+    reference.run_for(7)
+    assert_frame_equal(copy.results(), reference.results())
+    collector.model_reporters["migrants"] = lambda m: len(m.agents_by_type[Migrant])
+    collector.model_vars["migrants"] = [None] * 4
+    model.run_for(2)
+    table = collector.get_model_vars_dataframe()
+    assert table["arrivals"].tolist() == reference.results()["arrivals"].tolist()[:6]
+    assert table["migrants"][:4].isna().all() and min(table["migrants"][4:]) > 500
+    assert all(len(values) == 6 for values in collector.model_vars.values())
+
+
+def test_a_daily_collector_pickled_with_filled_columns_loads():
+    """A collector pickled when its columns were filled every day (``model_vars`` in its
+    state) loads with them and goes on collecting."""
+    import pickle
+
+    model = channelsim.build_model(seed=6)
+    model.run_for(3)
+    model.datacollector.model_vars  # the days collected, in the columns
+    state = dict(model.datacollector.__dict__)
+    state["model_vars"] = state.pop("_model_vars")
+    del state["_pending"]
+    old = type(model.datacollector).__new__(type(model.datacollector))
+    old.__setstate__(pickle.loads(pickle.dumps(state)))
+    model.datacollector = old
+    model.run_for(2)
+    reference = channelsim.build_model(seed=6)
+    reference.run_for(5)
+    assert_frame_equal(model.results(), reference.results())
+
+
 def test_results_are_indexed_by_consecutive_dates_from_start():
     daily = channelsim.simulate(start="2025-02-20", days=20, seed=4)  # across the end of February
     assert isinstance(daily.index, pd.DatetimeIndex)
