@@ -200,6 +200,8 @@ _COLUMNS: dict[str, type] = {
 #: The four beliefs (perceived chances, shares): columns ``b_<name>`` of one (slots x 4) matrix,
 #: ``Population.belief_matrix``, so that the camps' evening update is one pass over all four.
 BELIEF_NAMES = ("stop", "death", "return", "admit")
+#: One row of the belief matrix as a single item (four float64), to move whole rows at once.
+_BELIEF_ROW = np.dtype((np.void, 8 * len(BELIEF_NAMES)))
 #: Every column of the population, by attribute name (``Population.<name>``, one value per slot).
 COLUMN_NAMES: tuple[str, ...] = tuple(_COLUMNS) + tuple("b_" + name for name in BELIEF_NAMES)
 
@@ -221,6 +223,8 @@ class Population:
         #: of column 0, and so on)
         self.belief_matrix = np.empty((0, len(BELIEF_NAMES)))
         self._grow(capacity)
+        #: slots below it have held someone; every slot from it up is free (scans stop there)
+        self.span = 0
         self.entered = 0  #: everyone who ever entered (initial population and inflow)
         self.removed = np.zeros(len(State), dtype=np.int64)  #: removed people, by final state
 
@@ -265,8 +269,7 @@ class Population:
             raise ValueError(f"set_beliefs: rows of shape {rows.shape} for {len(slots)} slots: "
                              f"expected ({len(slots)}, {len(BELIEF_NAMES)})")
         # Whole rows at once: each row as one 32-byte item (numpy's row scatter is slower).
-        as_items = np.dtype((np.void, rows.itemsize * len(BELIEF_NAMES)))
-        np.put(self.belief_matrix.view(as_items).reshape(-1), slots, rows.view(as_items).reshape(-1))
+        np.put(self.belief_matrix.view(_BELIEF_ROW).reshape(-1), slots, rows.view(_BELIEF_ROW).reshape(-1))
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()  # the b_ views are made again from the matrix on load
@@ -276,6 +279,8 @@ class Population:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        if "span" not in state:  # pickled before scans stopped at the span: scan every slot
+            self.span = self.capacity
         self._set_beliefs(self.belief_matrix)
 
     def add(self, n: int, camp: np.ndarray, pull: np.ndarray,
@@ -289,6 +294,7 @@ class Population:
         top = self._n_free
         slots = self._free[top - n:top][::-1].copy()
         self._n_free = top - n
+        self.span = max(self.span, int(slots.max()) + 1)
         self.state[slots] = State.IN_CAMP
         self.camp[slots] = camp
         for name in ("attempts", "failures", "returnee", "refused", "case_stage", "patient"):
@@ -331,12 +337,12 @@ class Population:
     # -------------------------------------------------------------------------- queries
     def where(self, state: State) -> np.ndarray:
         """Slots of the people currently in ``state``."""
-        return (self.state == state).nonzero()[0]
+        return (self.state[:self.span] == state).nonzero()[0]
 
     def count(self, state: State) -> int:
         """How many people are in ``state`` now (people removed are not counted: see
         ``counts``)."""
-        return int(np.count_nonzero(self.state == state))
+        return int(np.count_nonzero(self.state[:self.span] == state))
 
     def counts(self) -> np.ndarray:
         """People in each state (present and removed), indexed by :class:`State`."""
@@ -345,12 +351,12 @@ class Population:
     def present(self) -> np.ndarray:
         """People present now in each state, indexed by :class:`State`."""
         # Free slots hold -1, which reads as 255 unsigned: counted apart, past the states.
-        return np.bincount(self.state.view(np.uint8), minlength=256)[:len(State)]
+        return np.bincount(self.state[:self.span].view(np.uint8), minlength=256)[:len(State)]
 
     def check(self) -> None:
         """Raise :class:`AccountingError` unless everyone who entered is in exactly one state."""
         # people in one of the states (free slots, -1, read as 255 unsigned)
-        present = int(np.count_nonzero(self.state.view(np.uint8) < len(State)))
+        present = int(np.count_nonzero(self.state[:self.span].view(np.uint8) < len(State)))
         total = present + int(self.removed.sum())
         if total != self.entered:
             raise AccountingError(

@@ -66,6 +66,46 @@ def test_growing_keeps_everyone_and_their_columns():
     assert _add(pop, 7).tolist() == [14, 15, 4, 5, 6, 7, 3]  # then every free slot, none lost
 
 
+def test_scans_stop_at_the_span_above_which_every_slot_is_free():
+    """``span`` is one past the highest slot anyone has held: every slot from it up is free, so
+    counting and finding people there gives what a scan of every slot gives."""
+    model, pop = _store(capacity=4)
+    assert pop.span == 0 and pop.where(State.IN_CAMP).tolist() == [] and pop.count(State.IN_CAMP) == 0
+    _add(pop, 3)
+    assert pop.span == 3
+    assert _add(pop, 3).tolist() == [4, 5, 6]  # grows to 8: new slots first, slot 3 stays free
+    assert (pop.capacity, pop.span) == (8, 7)
+    pop.remove(np.array([6, 0]), State.LEFT)
+    assert pop.span == 7  # it never comes down: slot 6 is free again, below it
+    assert _add(pop, 1).tolist() == [0]  # the last freed, not a new slot
+    assert pop.span == 7
+    pop.state[[1, 2]] = State.APPLICANT
+    rng = np.random.default_rng(3)
+    for _ in range(30):  # people come and go; the span covers everyone
+        present = np.flatnonzero(pop.state != FREE)
+        pop.remove(rng.choice(present, size=min(len(present), int(rng.integers(0, 4))), replace=False), State.LEFT)
+        _add(pop, int(rng.integers(0, 5)))
+        assert (pop.state[pop.span:] == FREE).all() and pop.span <= pop.capacity
+        for state in State:
+            assert pop.where(state).tolist() == np.flatnonzero(pop.state == state).tolist()
+            assert pop.count(state) == np.count_nonzero(pop.state == state)
+        assert pop.present().tolist() == [np.count_nonzero(pop.state == s) for s in State]
+        pop.check()
+
+
+def test_a_store_pickled_without_a_span_scans_every_slot():
+    import pickle
+
+    model, pop = _store(capacity=8)
+    _add(pop, 5)
+    state = pop.__getstate__()
+    del state["span"]
+    old = Population.__new__(Population)
+    old.__setstate__(pickle.loads(pickle.dumps(state)))
+    assert old.span == old.capacity == 8
+    assert old.where(State.IN_CAMP).tolist() == [0, 1, 2, 3, 4]
+
+
 def test_a_reused_slot_starts_afresh():
     model, pop = _store(capacity=4)
     slot = _add(pop, 1)

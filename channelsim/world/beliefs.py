@@ -96,7 +96,10 @@ def move_toward(rows: np.ndarray, camp: np.ndarray, weight: np.ndarray,
     ``rows`` (people x beliefs) move toward their camp's ``target`` by their camp's ``weight``
     (both camps x beliefs), as :func:`decisions.update_beliefs` moves one belief; ``camp`` holds
     each person's camp (intp). Returns ``rows``."""
-    rows += np.take(weight, camp, axis=0) * (np.take(target, camp, axis=0) - rows)
+    step = np.take(target, camp, axis=0)
+    step -= rows
+    step *= np.take(weight, camp, axis=0)
+    rows += step
     rows.clip(0.0, 1.0, out=rows)
     return rows
 

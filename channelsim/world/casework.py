@@ -88,7 +88,8 @@ class Casework(Module):
     def removable(self) -> int:
         """Detained people whose case is through and who wait for a seat on a flight."""
         pop = self.model.population
-        return int(np.count_nonzero((pop.state == State.DETAINED) & (pop.case_stage == Stage.SEAT)))
+        n = pop.span  # slots from it up are free
+        return int(np.count_nonzero((pop.state[:n] == State.DETAINED) & (pop.case_stage[:n] == Stage.SEAT)))
 
     def eligible_in_camps(self) -> int:
         """People in camps who never attempted an irregular crossing."""
@@ -149,7 +150,8 @@ class Casework(Module):
         """Up to ``n`` detained people whose case is through (waiting for a seat), those held
         longest first."""
         pop = self.model.population
-        seat = np.flatnonzero((pop.state == State.DETAINED) & (pop.case_stage == Stage.SEAT))
+        span = pop.span  # slots from it up are free
+        seat = np.flatnonzero((pop.state[:span] == State.DETAINED) & (pop.case_stage[:span] == Stage.SEAT))
         return seat[np.argsort(pop.held_since[seat], kind="stable")][:max(int(n), 0)]
 
     def return_to_france(self, slots: np.ndarray) -> None:

@@ -129,7 +129,8 @@ class Crossing(Module):
         crossing = sorted((b for b in at_sea if b.outcome == "launched"),
                           key=lambda b: b.launch_hour + m.geo.median_km[b.point] / speed)
         vessels = self.vessels
-        vessels.do("start_day")
+        for vessel in vessels:
+            vessel.start_day()
         for boat in crossing:
             self._cross_one(boat, beaufort, vessels)
         self._record(vessels)
@@ -234,7 +235,8 @@ class Crossing(Module):
         t.people_per_boat = t.people_per_boat / t.boats if t.boats else 0.0
         t.share_60plus = t.boats_60plus / t.boats if t.boats else 0.0
         if len(vessels):
-            t.bf_people = vessels.agg("people_today", sum)
-            t.bf_busy_hours = vessels.agg("busy_hours_today", sum)
-            t.bf_utilisation = t.bf_busy_hours / (24.0 * len(vessels))
+            fleet = vessels.to_list()
+            t.bf_people = sum(v.people_today for v in fleet)
+            t.bf_busy_hours = sum(v.busy_hours_today for v in fleet)
+            t.bf_utilisation = t.bf_busy_hours / (24.0 * len(fleet))
         m.beliefs.record("landed", m.population.where(State.LANDED))

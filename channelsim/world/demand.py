@@ -64,7 +64,7 @@ class Demand(Module):
         only choose between waiting for it and leaving."""
         m = self.model
         pop, p, t = m.population, m.params, m.tally
-        state = pop.state
+        state = pop.state[:pop.span]  # slots from the span up are free
         idx = ((state == State.IN_CAMP) | (state == State.APPLICANT)).nonzero()[0]
         if len(idx) == 0:
             return

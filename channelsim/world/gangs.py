@@ -276,7 +276,8 @@ class Gangs(Module):
     def _set_price(self) -> None:
         m = self.model
         p, pop = m.params, m.population
-        booked = np.count_nonzero((pop.state == State.IN_CAMP) & (pop.gang >= 0))
+        n = pop.span  # slots from it up are free
+        booked = np.count_nonzero((pop.state[:n] == State.IN_CAMP) & (pop.gang[:n] >= 0))
         places = sum(g.stock for g in self.members) * p.base_load
         self.price_today = decisions.scarcity_price(p.price_eur, booked, places, p.price_scarcity_response)
 
@@ -321,7 +322,8 @@ class Gangs(Module):
         taxis = self.taxis_allowed()
         if taxis:
             self.slots_left[:] = rng.poisson(m.params.taxi_slots_per_waterway, size=len(self.slots_left))
-        booked = np.flatnonzero((pop.state == State.IN_CAMP) & (pop.gang >= 0))
+        n = pop.span  # slots from it up are free
+        booked = np.flatnonzero((pop.state[:n] == State.IN_CAMP) & (pop.gang[:n] >= 0))
         gang_of = pop.gang[booked]
         customers = np.bincount(gang_of, minlength=len(gangs)).tolist()
         boats: list[Boat] = []

@@ -79,15 +79,17 @@ class Policing(Module):
         p = m.params
         full, rest = divmod(m.levers.officers_per_day, p.officers_per_unit)
         sizes = [float(p.officers_per_unit)] * int(full) + ([rest] if rest > 0 else [])
-        units = self.units
-        for unit in units.to_list()[len(sizes):]:  # the newest units stand down first
-            unit.remove()
-        for _ in range(len(sizes) - len(units)):
-            FrenchPoliceUnit(m, officers=p.officers_per_unit)
+        units = self.units.to_list()
+        if len(units) != len(sizes):
+            for unit in units[len(sizes):]:  # the newest units stand down first
+                unit.remove()
+            for _ in range(len(sizes) - len(units)):
+                FrenchPoliceUnit(m, officers=p.officers_per_unit)
+            units = self.units.to_list()
         counts = decisions.allocate_units(len(sizes), self.recent_launches, self.coast_km,
                                           p.patrol_focus, m.rng)
         points = np.repeat(np.arange(len(counts)), counts)
-        self._post(self.units.to_list(), points.tolist(), sizes)
+        self._post(units, points.tolist(), sizes)
         officers = np.bincount(points, weights=sizes, minlength=len(counts))
         self.gang_view = self.stop_risk  # gangs' spotters saw yesterday's deployment
         self.stop_risk = decisions.stop_probability(officers, self.coast_km, p.stop_effectiveness)
@@ -103,8 +105,9 @@ class Policing(Module):
         moving = []
         for unit in units:
             here = wanted.get(unit.point)
-            if here:
-                unit.patrol(unit.point, sizes[here.pop()])
+            if here:  # it stays: unit.patrol(unit.point, ...) without the move
+                unit.officers = sizes[here.pop()]
+                unit.stops_today = 0
             else:
                 moving.append(unit)
         left = [i for postings in wanted.values() for i in postings]
