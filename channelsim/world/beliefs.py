@@ -178,7 +178,7 @@ class Beliefs(Module):
         then the news decays and the camps' mean beliefs are taken for tomorrow's newcomers.
         ``in_camp`` are the people in camps this evening."""
         pop, p = self.model.population, self.model.params
-        camp = pop.camp[in_camp].astype(np.intp)
+        camp = pop.camp.take(in_camp).astype(np.intp)
         beliefs = None
         if len(in_camp) and p.belief_learning_rate > 0:
             weight, target = self.evening_update()

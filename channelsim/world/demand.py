@@ -69,24 +69,26 @@ class Demand(Module):
         if len(idx) == 0:
             return
         uniforms = m.rng.random(len(idx))  # one draw per person, in slot order
-        applicant = state[idx] == State.APPLICANT
+        # column.take(idx): the column's values for the people choosing, in slot order
+        applicant = state.take(idx) == State.APPLICANT
         # People who paid a gang, or wait patiently for the legal route, only wait or leave.
-        committed = pop.gang[idx] >= 0
+        committed = pop.gang.take(idx) >= 0
         if applicant.any():
-            committed |= applicant & pop.patient[idx]
-        u_leave = decisions.leave_utility(pop.failures[idx], (m.steps - pop.arrived[idx]) / 30.44, p)
+            committed |= applicant & pop.patient.take(idx)
+        months = (m.steps - pop.arrived.take(idx)) / 30.44  # waiting on the coast
+        u_leave = decisions.leave_utility(pop.failures.take(idx), months, p)
         u_cross = u_apply = None
         can_cross, route_open = crossable and m.gangs.any(), m.levers.route_open
         if can_cross or route_open:
-            value = pop.pull[idx] * m.levers.pull_factor  # what the UK is worth to each
+            value = pop.pull.take(idx) * m.levers.pull_factor  # what the UK is worth to each
         if can_cross:
-            u_cross = decisions.crossing_utility(value, pop.b_stop[idx], pop.b_death[idx],
-                                                 pop.b_return[idx], m.gangs.price(idx), p)
-            u_cross[committed] = -np.inf
+            u_cross = decisions.crossing_utility(value, pop.b_stop.take(idx), pop.b_death.take(idx),
+                                                 pop.b_return.take(idx), m.gangs.price(idx), p)
+            np.putmask(u_cross, committed, -np.inf)
         if route_open:
-            eligible = (pop.attempts[idx] == 0) & ~pop.refused[idx] & ~applicant & ~committed
+            eligible = (pop.attempts.take(idx) == 0) & ~pop.refused.take(idx) & ~applicant & ~committed
             if eligible.any():
-                u_apply = decisions.apply_utility(value, pop.b_admit[idx], eligible, p)
+                u_apply = decisions.apply_utility(value, pop.b_admit.take(idx), eligible, p)
         choice = decisions.choose_columns([0.0, u_cross, u_leave, u_apply], uniforms)
         book = idx[choice == Option.CROSS]
         m.casework.withdraw(book[pop.state[book] == State.APPLICANT])  # they lose their place

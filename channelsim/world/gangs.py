@@ -284,7 +284,7 @@ class Gangs(Module):
     def price(self, slots: np.ndarray) -> np.ndarray:
         """Price of a place for each person (EUR): today's price, discounted for people stopped before."""
         p = self.model.params
-        return self.price_today * np.where(self.model.population.failures[slots] > 0,
+        return self.price_today * np.where(self.model.population.failures.take(slots) > 0,
                                            1.0 - p.repeat_discount, 1.0)
 
     def take_bookings(self, slots: np.ndarray) -> None:
@@ -324,7 +324,7 @@ class Gangs(Module):
             self.slots_left[:] = rng.poisson(m.params.taxi_slots_per_waterway, size=len(self.slots_left))
         n = pop.span  # slots from it up are free
         booked = np.flatnonzero((pop.state[:n] == State.IN_CAMP) & (pop.gang[:n] >= 0))
-        gang_of = pop.gang[booked]
+        gang_of = pop.gang.take(booked)
         customers = np.bincount(gang_of, minlength=len(gangs)).tolist()
         boats: list[Boat] = []
         for g in rng.permutation(len(gangs)).tolist():
@@ -378,6 +378,6 @@ class Gangs(Module):
     def record_results(self, in_camp: np.ndarray) -> None:
         """Write the day's bookings, boats in stock and the gangs' results to the tally."""
         m = self.model
-        m.tally.booked = int(np.count_nonzero(m.population.gang[in_camp] >= 0))
+        m.tally.booked = int(np.count_nonzero(m.population.gang.take(in_camp) >= 0))
         if self.members:
             m.tally.boats_in_stock = sum(gang.stock for gang in self.members)
