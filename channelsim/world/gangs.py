@@ -128,18 +128,21 @@ class SmugglingGang(mesa.Agent):
         weights = decisions.launch_point_weights(expected_stop, self.home_km, p.police_avoidance)
         beach_cdf = decisions.categorical_cdf(weights / weights.sum())  # the same for every beach launch
         plan, left = [], customers
+        gangs = self.model.gangs
         while self.stock > 0:
             mode = TAXI if rng.random() < q_taxi else BEACH
             ceiling = p.taxi_capacity if mode == TAXI else p.max_load
             load = decisions.gang_load(left, self.stock, self.loss[mode], p, ceiling)
             if load == 0 or left < self._full(mode, ceiling):
                 break
-            gangs = self.model.gangs
-            w = weights * gangs.taxi_open() if mode == TAXI else weights
-            if w.sum() <= 0:  # no waterway free tonight: a beach launch
-                w, mode = weights, BEACH
-                load = decisions.gang_load(left, self.stock, self.loss[mode], p, p.max_load)
-            cdf = beach_cdf if w is weights else decisions.categorical_cdf(w / w.sum())
+            cdf = beach_cdf
+            if mode == TAXI:
+                w = weights * gangs.taxi_open()
+                if w.sum() <= 0:  # no waterway free tonight: a beach launch
+                    mode = BEACH
+                    load = decisions.gang_load(left, self.stock, self.loss[mode], p, p.max_load)
+                else:
+                    cdf = decisions.categorical_cdf(w / w.sum())
             point = int(decisions.draw_categorical(cdf, rng))
             if mode == TAXI:
                 gangs.take_taxi_slot(point)
