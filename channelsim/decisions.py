@@ -285,14 +285,24 @@ def launch_point_weights(stop_risk: np.ndarray, home_km: np.ndarray, avoidance: 
 
 def distress_probability(load: np.ndarray, beaufort: float, hours: np.ndarray, p) -> np.ndarray:
     """Chance a boat gets into distress: a constant hourly hazard over its hours at sea that
-    grows exponentially with overloading (per safe capacity) and with the wind force."""
+    grows exponentially with overloading (per safe capacity) and with the wind force.
+
+    For one boat (a number of people and of hours) the chance is a float, computed with
+    :mod:`math` (it may differ from the array form's in the last bit)."""
+    if np.isscalar(load) and np.isscalar(hours):
+        overload = max(0.0, load / p.dinghy_safe_capacity - 1.0)
+        growth = min(p.overload_risk * overload + p.sea_state_risk * beaufort, 700.0)
+        return 1.0 - math.exp(-p.distress_hazard_per_hour * math.exp(growth) * hours)
     overload = np.maximum(0.0, np.asarray(load, float) / p.dinghy_safe_capacity - 1.0)
     hazard = p.distress_hazard_per_hour * np.exp(p.overload_risk * overload + p.sea_state_risk * beaufort)
     return 1.0 - np.exp(-hazard * np.asarray(hours, float))
 
 
 def crush_probability(load: np.ndarray, p) -> np.ndarray:
-    """Chance per person aboard of dying in the crush of an overloaded boat."""
+    """Chance per person aboard of dying in the crush of an overloaded boat (a float for one
+    boat's load)."""
+    if np.isscalar(load):
+        return min(1.0, p.crush_risk_per_overload * max(0.0, load / p.dinghy_safe_capacity - 1.0))
     overload = np.maximum(0.0, np.asarray(load, float) / p.dinghy_safe_capacity - 1.0)
     return np.minimum(1.0, p.crush_risk_per_overload * overload)
 

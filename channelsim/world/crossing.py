@@ -143,7 +143,7 @@ class Crossing(Module):
         m = self.model
         rng, p = m.rng, m.params
         for boat in at_sea:
-            boat.launch_hour = float(rng.uniform(0.0, LAUNCH_WINDOW_HOURS))
+            boat.launch_hour = LAUNCH_WINDOW_HOURS * rng.random()  # rng.uniform(0, 8), as it draws it
             if boat.mode == "taxi":
                 if m.policing.intercept_taxi(boat):
                     continue
@@ -191,7 +191,7 @@ class Crossing(Module):
         the rescue was in French waters (the people are brought back to France)."""
         m = self.model
         rng = m.rng
-        when = boat.launch_hour + rng.uniform(0.0, hours)
+        when = boat.launch_hour + hours * rng.random()  # rng.uniform(0, hours), as it draws it
         dead = int(rng.binomial(len(boat.people), m.params.death_share_in_distress))
         if dead:
             self.die(boat, dead, "at_sea")
