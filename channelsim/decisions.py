@@ -288,7 +288,7 @@ def distress_probability(load: np.ndarray, beaufort: float, hours: np.ndarray, p
     grows exponentially with overloading (per safe capacity) and with the wind force.
 
     For one boat (a number of people and of hours) the chance is a float, computed with
-    :mod:`math` (it may differ from the array form's in the last bit)."""
+    :mod:`math` (it may differ from the array form's by the last bit of exp, about 1e-16)."""
     if np.isscalar(load) and np.isscalar(hours):
         overload = max(0.0, load / p.dinghy_safe_capacity - 1.0)
         growth = min(p.overload_risk * overload + p.sea_state_risk * beaufort, 700.0)
