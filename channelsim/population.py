@@ -131,11 +131,13 @@ def _create_migrants(model: mesa.Model, slots: np.ndarray) -> np.ndarray:
     rest = slots[len(agents):].tolist()
     first = model.agent_id_counter
     new = Migrant.__new__
-    made = []
-    for uid, slot in zip(range(first, first + len(rest)), rest):
-        agent = new(Migrant)  # the attributes Agent.__init__ sets, in its order
-        agent.model, agent.unique_id, agent.pos, agent.slot = model, uid, None, slot
-        made.append(agent)
+    made = [new(Migrant) for _ in rest]
+    for agent, uid, slot in zip(made, range(first, first + len(rest)), rest):
+        # the attributes Agent.__init__ sets, in its order
+        agent.model = model
+        agent.unique_id = uid
+        agent.pos = None
+        agent.slot = slot
     _add_all(model.agents, made)
     _add_all(model.agents_by_type[Migrant], made)
     model.agent_id_counter = first + len(made)
