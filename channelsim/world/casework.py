@@ -88,8 +88,8 @@ class Casework(Module):
     def removable(self) -> int:
         """Detained people whose case is through and who wait for a seat on a flight."""
         pop = self.model.population
-        n = pop.span  # slots from it up are free
-        return int(np.count_nonzero((pop.state[:n] == State.DETAINED) & (pop.case_stage[:n] == Stage.SEAT)))
+        span = pop.span  # slots from it up are free
+        return int(np.count_nonzero((pop.state[:span] == State.DETAINED) & (pop.case_stage[:span] == Stage.SEAT)))
 
     def eligible_in_camps(self) -> int:
         """People in camps who never attempted an irregular crossing."""
