@@ -337,14 +337,23 @@ class Population:
         self._n_free = top + len(slots)
 
     # -------------------------------------------------------------------------- queries
-    def where(self, state: State) -> np.ndarray:
-        """Slots of the people currently in ``state``."""
-        return (self.state[:self.span] == state).nonzero()[0]
+    def in_use(self, column: np.ndarray) -> np.ndarray:
+        """The part of one of the population's columns that can hold someone (a view): the
+        slots below the span. Scans stop there; every slot from the span up is free."""
+        return column[:self.span]
+
+    def where(self, state: State, *more: State) -> np.ndarray:
+        """Slots of the people currently in ``state`` (or in any of ``more``), in slot order."""
+        states = self.in_use(self.state)
+        found = states == state
+        for other in more:
+            found |= states == other
+        return found.nonzero()[0]
 
     def count(self, state: State) -> int:
         """How many people are in ``state`` now (people removed are not counted: see
         ``counts``)."""
-        return int(np.count_nonzero(self.state[:self.span] == state))
+        return int(np.count_nonzero(self.in_use(self.state) == state))
 
     def counts(self) -> np.ndarray:
         """People in each state (present and removed), indexed by :class:`State`."""
@@ -353,12 +362,12 @@ class Population:
     def present(self) -> np.ndarray:
         """People present now in each state, indexed by :class:`State`."""
         # Free slots hold -1, which reads as 255 unsigned: counted apart, past the states.
-        return np.bincount(self.state[:self.span].view(np.uint8), minlength=256)[:len(State)]
+        return np.bincount(self.in_use(self.state).view(np.uint8), minlength=256)[:len(State)]
 
     def check(self) -> None:
         """Raise :class:`AccountingError` unless everyone who entered is in exactly one state."""
         # people in one of the states (free slots, -1, read as 255 unsigned)
-        present = int(np.count_nonzero(self.state[:self.span].view(np.uint8) < len(State)))
+        present = int(np.count_nonzero(self.in_use(self.state).view(np.uint8) < len(State)))
         total = present + int(self.removed.sum())
         if total != self.entered:
             raise AccountingError(

@@ -87,9 +87,7 @@ class Casework(Module):
 
     def removable(self) -> int:
         """Detained people whose case is through and who wait for a seat on a flight."""
-        pop = self.model.population
-        span = pop.span  # slots from it up are free
-        return int(np.count_nonzero((pop.state[:span] == State.DETAINED) & (pop.case_stage[:span] == Stage.SEAT)))
+        return len(self._waiting_for_seat())
 
     def eligible_in_camps(self) -> int:
         """People in camps who never attempted an irregular crossing."""
@@ -149,10 +147,14 @@ class Casework(Module):
     def ready_for_removal(self, n: int) -> np.ndarray:
         """Up to ``n`` detained people whose case is through (waiting for a seat), those held
         longest first."""
+        seat = self._waiting_for_seat()
+        return seat[np.argsort(self.model.population.held_since[seat], kind="stable")][:max(int(n), 0)]
+
+    def _waiting_for_seat(self) -> np.ndarray:
+        """Slots of the detained people whose case is through (waiting for a seat), in slot order."""
         pop = self.model.population
-        span = pop.span  # slots from it up are free
-        seat = np.flatnonzero((pop.state[:span] == State.DETAINED) & (pop.case_stage[:span] == Stage.SEAT))
-        return seat[np.argsort(pop.held_since[seat], kind="stable")][:max(int(n), 0)]
+        return np.flatnonzero((pop.in_use(pop.state) == State.DETAINED)
+                              & (pop.in_use(pop.case_stage) == Stage.SEAT))
 
     def return_to_france(self, slots: np.ndarray) -> None:
         """Fly detained people back to France. They are flagged as returnees, count one more

@@ -64,13 +64,12 @@ class Demand(Module):
         only choose between waiting for it and leaving."""
         m = self.model
         pop, p, t = m.population, m.params, m.tally
-        state = pop.state[:pop.span]  # slots from the span up are free
-        idx = ((state == State.IN_CAMP) | (state == State.APPLICANT)).nonzero()[0]
+        idx = pop.where(State.IN_CAMP, State.APPLICANT)
         if len(idx) == 0:
             return
         uniforms = m.rng.random(len(idx))  # one draw per person, in slot order
         # column.take(idx): the column's values for the people choosing, in slot order
-        applicant = state.take(idx) == State.APPLICANT
+        applicant = pop.state.take(idx) == State.APPLICANT
         # People who paid a gang, or wait patiently for the legal route, only wait or leave.
         committed = pop.gang.take(idx) >= 0
         if applicant.any():

@@ -279,10 +279,14 @@ class Gangs(Module):
     def _set_price(self) -> None:
         m = self.model
         p, pop = m.params, m.population
-        n = pop.span  # slots from it up are free
-        booked = np.count_nonzero((pop.state[:n] == State.IN_CAMP) & (pop.gang[:n] >= 0))
+        booked = len(self.booked())
         places = sum(g.stock for g in self.members) * p.base_load
         self.price_today = decisions.scarcity_price(p.price_eur, booked, places, p.price_scarcity_response)
+
+    def booked(self) -> np.ndarray:
+        """Slots of the people in camps who have paid a gang and wait for a launch."""
+        pop = self.model.population
+        return np.flatnonzero((pop.in_use(pop.state) == State.IN_CAMP) & (pop.in_use(pop.gang) >= 0))
 
     def price(self, slots: np.ndarray) -> np.ndarray:
         """Price of a place for each person (EUR): today's price, discounted for people stopped before."""
@@ -325,8 +329,7 @@ class Gangs(Module):
         taxis = self.taxis_allowed()
         if taxis:
             self.slots_left[:] = rng.poisson(m.params.taxi_slots_per_waterway, size=len(self.slots_left))
-        n = pop.span  # slots from it up are free
-        booked = np.flatnonzero((pop.state[:n] == State.IN_CAMP) & (pop.gang[:n] >= 0))
+        booked = self.booked()
         gang_of = pop.gang.take(booked)
         customers = np.bincount(gang_of, minlength=len(gangs)).tolist()
         boats: list[Boat] = []

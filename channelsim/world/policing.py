@@ -105,9 +105,8 @@ class Policing(Module):
         moving = []
         for unit in units:
             here = wanted.get(unit.point)
-            if here:  # it stays: unit.patrol(unit.point, ...) without the move
-                unit.officers = sizes[here.pop()]
-                unit.stops_today = 0
+            if here:  # it stays where it is
+                unit.patrol(unit.point, sizes[here.pop()])
             else:
                 moving.append(unit)
         left = [i for postings in wanted.values() for i in postings]
