@@ -93,6 +93,16 @@ def test_scans_stop_at_the_span_above_which_every_slot_is_free():
         pop.check()
 
 
+def test_people_in_any_of_several_states_are_found_in_slot_order():
+    model, pop = _store(capacity=8)
+    _add(pop, 6)
+    pop.state[[1, 4]] = State.APPLICANT
+    pop.state[2] = State.DETAINED
+    assert pop.where(State.IN_CAMP, State.APPLICANT).tolist() == [0, 1, 3, 4, 5]
+    assert pop.where(State.DETAINED, State.AWAY).tolist() == [2]
+    assert pop.in_use(pop.state).tolist() == pop.state[:6].tolist() and pop.span == 6
+
+
 def test_a_store_pickled_without_a_span_scans_every_slot():
     import pickle
 
