@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import decisions
+from .. import decisions, kernels
 from ..population import BELIEF_NAMES, State
 from .base import Module, Result
 
@@ -178,41 +178,45 @@ class Beliefs(Module):
         then the news decays and the camps' mean beliefs are taken for tomorrow's newcomers.
         ``in_camp`` are the people in camps this evening."""
         pop, p = self.model.population, self.model.params
-        camp = pop.camp.take(in_camp).astype(np.intp)
-        beliefs = None
-        if len(in_camp) and p.belief_learning_rate > 0:
-            weight, target = self.evening_update()
-            if weight.any():
-                # All four beliefs at once: a camp that heard nothing has weight 0 (no change).
-                beliefs = move_toward(pop.beliefs_of(in_camp), camp, weight, target)
-                pop.set_beliefs(in_camp, beliefs)
+        weight = target = None
+        learn = len(in_camp) > 0 and p.belief_learning_rate > 0
+        if learn:  # a camp that heard nothing has weight 0 (no change): is there any other?
+            weight, target, learn = self._targets()
+        # All four beliefs of everyone at once, and the camps' totals of them, in one pass.
         self.news.decay()
-        self.camp_means = self._camp_means(in_camp, beliefs, camp)
+        self.camp_means = self._camp_means(in_camp, weight, target, learn)
 
     def evening_update(self) -> tuple[np.ndarray, np.ndarray]:
         """Per camp (rows) and belief (columns, as ``Population.belief_matrix``): how far the
         belief moves tonight (``belief_learning_rate`` where the camp heard something, else 0)
         and what it moves toward (the observed rate, less the smugglers' reassurance)."""
-        p = self.model.params
-        by_camp = self.news.counts.T  # (camp, kind of news)
-        den = by_camp[:, self._denominators]  # (camp, belief)
-        heard = den > 0
-        observed = np.divide(by_camp[:, self._numerators], den, out=np.zeros_like(den), where=heard)
-        observed *= np.where(self._reassured, 1.0 - p.smuggler_reassurance, 1.0)
-        return p.belief_learning_rate * heard, observed
+        weight, target, _ = self._targets()
+        return weight, target
 
-    def _camp_means(self, in_camp: np.ndarray, beliefs: np.ndarray | None = None,
-                    camp: np.ndarray | None = None) -> np.ndarray:
+    def _targets(self) -> tuple[np.ndarray, np.ndarray, bool]:
+        """:meth:`evening_update`, and whether any camp moves tonight (any weight above 0)."""
+        p = self.model.params
+        n_camps = self.news.n_camps
+        weight, target = np.empty((n_camps, len(BELIEFS))), np.empty((n_camps, len(BELIEFS)))
+        moved = kernels.camp_targets(self.news.counts, self._numerators, self._denominators,
+                                     self._reassured, p.smuggler_reassurance,
+                                     p.belief_learning_rate, weight, target)
+        return weight, target, moved
+
+    def _camp_means(self, in_camp: np.ndarray, weight: np.ndarray | None = None,
+                    target: np.ndarray | None = None, learn: bool = False) -> np.ndarray:
         """Mean beliefs in each camp (rows; columns as ``Population.belief_matrix``): word of
-        mouth for newcomers; priors where a camp is empty. ``beliefs`` (the rows of ``in_camp``
-        in the belief matrix) and ``camp`` (their camps) may be given if already at hand. The
-        camps' totals are kept with ``in_camp`` for the day's means (:meth:`record_results`)."""
+        mouth for newcomers; priors where a camp is empty. With ``learn``, the beliefs of
+        ``in_camp`` first move toward ``target`` by ``weight`` (:func:`move_toward`, done by
+        :func:`kernels.learn_and_total`). The camps' totals are kept with ``in_camp`` for the
+        day's means (:meth:`record_results`)."""
         pop, p = self.model.population, self.model.params
-        if camp is None:
-            camp = pop.camp[in_camp].astype(np.intp)
-        if beliefs is None:
-            beliefs = pop.beliefs_of(in_camp)
-        n, total = totals_by_camp(camp, beliefs, self.news.n_camps)
+        n_camps = self.news.n_camps
+        n, total = np.empty(n_camps), np.empty((n_camps, len(BELIEFS)))
+        if not learn:
+            weight = target = total  # not read
+        kernels.learn_and_total(np.asarray(in_camp, dtype=np.intp), pop.camp, pop.belief_matrix,
+                                weight, target, learn, n, total)
         self._totals = (in_camp, n, total)
         prior = np.array([p.prior_stop_belief, p.prior_death_belief, 0.0, 0.0])  # stop, death, return, admit
         return _means(n, total, prior)

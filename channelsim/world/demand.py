@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import decisions
+from .. import decisions, kernels
 from ..decisions import Option
 from ..population import State
 from .base import Module, Result
@@ -68,27 +68,29 @@ class Demand(Module):
         if len(idx) == 0:
             return
         uniforms = m.rng.random(len(idx))  # one draw per person, in slot order
-        # column.take(idx): the column's values for the people choosing, in slot order
-        applicant = pop.state.take(idx) == State.APPLICANT
-        # People who paid a gang, or wait patiently for the legal route, only wait or leave.
-        committed = pop.gang.take(idx) >= 0
-        if applicant.any():
-            committed |= applicant & pop.patient.take(idx)
-        months = (m.steps - pop.arrived.take(idx)) / 30.44  # waiting on the coast
-        u_leave = decisions.leave_utility(pop.failures.take(idx), months, p)
-        u_cross = u_apply = None
         can_cross, route_open = crossable and m.gangs.any(), m.levers.route_open
-        if can_cross or route_open:
-            value = pop.pull.take(idx) * m.levers.pull_factor  # what the UK is worth to each
-        if can_cross:
-            u_cross = decisions.crossing_utility(value, pop.b_stop.take(idx), pop.b_death.take(idx),
-                                                 pop.b_return.take(idx), m.gangs.price(idx), p)
-            np.putmask(u_cross, committed, -np.inf)
-        if route_open:
-            eligible = (pop.attempts.take(idx) == 0) & ~pop.refused.take(idx) & ~applicant & ~committed
-            if eligible.any():
-                u_apply = decisions.apply_utility(value, pop.b_admit.take(idx), eligible, p)
-        choice = decisions.choose_columns([0.0, u_cross, u_leave, u_apply], uniforms)
+        # People who paid a gang, or wait patiently for the legal route, only wait or leave;
+        # applying is open to people who never crossed nor were refused (kernels.choice_utilities).
+        u = np.empty((3, len(idx)))
+        top, eligible = kernels.choice_utilities(
+            idx, pop.state, pop.gang, pop.patient, pop.arrived, pop.failures, pop.pull,
+            pop.belief_matrix, pop.attempts, pop.refused, m.steps,
+            (p.leave_propensity, p.leave_per_failure, p.leave_per_month_waiting),
+            (p.crossing_propensity, p.stop_aversion, p.risk_aversion, p.return_aversion,
+             p.price_sensitivity),
+            p.legal_route_appeal, m.gangs.price_today, 1.0 - p.repeat_discount,
+            m.levers.pull_factor, can_cross, route_open, u)
+        applying = route_open and eligible
+        if top <= decisions.EXP_SAFE:
+            # numpy's exp, on the rows in use (the others are never read)
+            rows = slice(kernels.CROSS if can_cross else kernels.LEAVE, kernels.APPLY + 1 if applying else kernels.APPLY)
+            np.exp(u[rows], out=u[rows])
+            choice = np.empty(len(idx), dtype=np.int8)
+            kernels.choose_by_running_sums(u, uniforms, can_cross, applying, choice)
+        else:  # exp could overflow: the draw from the utilities less each row's largest
+            choice = decisions.choose_columns([0.0, u[kernels.CROSS] if can_cross else None,
+                                               u[kernels.LEAVE], u[kernels.APPLY] if applying else None],
+                                              uniforms)
         book = idx[choice == Option.CROSS]
         m.casework.withdraw(book[pop.state[book] == State.APPLICANT])  # they lose their place
         pop.since[book] = m.steps
