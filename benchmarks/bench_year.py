@@ -13,8 +13,9 @@ agent-days, so the ratio is what channelsim's daily cycle costs on top of Mesa's
 The floor follows: the same numbers of people entering and leaving as in the runs, timed on their
 own through Mesa alone (``Agent(model)`` and ``agent.remove()``) and through channelsim's
 population store, each beside the year and the bare loop; the people's own arrays (the daily
-choice and the camps' learning) timed alone; and a what-if, the same runs with people kept as
-slots only, with no Migrant agents, which gives what the agents cost in the run itself. Then the
+choice and the camps' learning, compiled in ``channelsim.kernels``) timed alone; and a what-if,
+the same runs with every Migrant agent made on arrival (as when someone looks at the model's
+agents every day) instead of when the agents are looked at, which a run never does. Then the
 year and its bare loop with the inflow and the first camps scaled (``--scales``, 0.25, 1 and 2 by
 default), and a straight line through them: what a day costs with nobody on the coast, and what
 each person present adds against what the bare loop spends on an agent. Finally one year is
@@ -28,7 +29,6 @@ import argparse
 import collections
 import cProfile
 import io
-import itertools
 import platform
 import pstats
 import statistics
@@ -41,10 +41,10 @@ import mesa
 import numpy as np
 
 import channelsim
-from channelsim import decisions, population
+import channelsim.model
+from channelsim import kernels
 from channelsim.model import ChannelModel
 from channelsim.population import Population, State
-from channelsim.world.beliefs import mean_by_camp, move_toward
 
 DAYS_PER_YEAR = 365
 
@@ -157,40 +157,38 @@ def time_numpy_day(seed: int, days: int) -> tuple[float, int]:
     idx = pop.where(State.IN_CAMP)
     camp = pop.camp[idx].astype(np.intp)
     n_camps = len(model.geo.camps)
-    committed = pop.gang[idx] >= 0
-    failures, arrived, pull = pop.failures[idx], pop.arrived[idx], pop.pull[idx]
-    rows = pop.beliefs_of(idx)
-    price = model.gangs.price(idx)
+    p_leave = (p.leave_propensity, p.leave_per_failure, p.leave_per_month_waiting)
+    p_cross = (p.crossing_propensity, p.stop_aversion, p.risk_aversion, p.return_aversion,
+               p.price_sensitivity)
+    columns = [getattr(pop, name).copy() for name in
+               ("state", "gang", "patient", "arrived", "failures", "pull", "belief_matrix",
+                "attempts", "refused", "camp")]
+    beliefs = columns[6]
     weight, target = model.beliefs.evening_update()
-    prior = np.array([p.prior_stop_belief, p.prior_death_belief, 0.0, 0.0])
+    n, total = np.empty(n_camps), np.empty((n_camps, 4))
+    u = np.empty((3, len(idx)))
+    choice = np.empty(len(idx), dtype=np.int8)
     rng = np.random.default_rng(seed)
     t0 = clock()
-    for day in range(days):
+    for day in range(days):  # as Demand.choose and Beliefs.learn do it (channelsim.kernels)
         uniforms = rng.random(len(idx))
-        u_leave = decisions.leave_utility(failures, (182 + day - arrived) / 30.44, p)
-        u_cross = decisions.crossing_utility(pull * model.levers.pull_factor, rows[:, 0], rows[:, 1],
-                                             rows[:, 2], price, p)
-        u_cross[committed] = -np.inf
-        decisions.choose_columns([0.0, u_cross, u_leave, None], uniforms)
-        move_toward(rows, camp, weight, target)
-        mean_by_camp(camp, rows, n_camps, prior)
+        kernels.choice_utilities(idx, *columns[:9], 182 + day, p_leave, p_cross, p.legal_route_appeal,
+                                 model.gangs.price_today, 1.0 - p.repeat_discount,
+                                 model.levers.pull_factor, True, False, u)
+        np.exp(u[:2], out=u[:2])
+        kernels.choose_by_running_sums(u, uniforms, True, False, choice)
+        kernels.learn_and_total(idx, columns[9], beliefs, weight, target, True, n, total)
     return clock() - t0, len(idx)
 
 
-def time_without_agents(seed: int, days: int) -> float:
-    """What-if: seconds of the same default run (built and run for ``days``) with people kept
-    only as slots of the population store: no Migrant agent is created, registered with Mesa
-    or removed (a placeholder object stands at each slot). It breaks the model's contract
-    (people are Mesa agents), so it is timed here only, to give what the agents cost in the run
-    itself: the year less this."""
-    next_id = itertools.count()
+def time_agents_made_on_arrival(seed: int, days: int) -> float:
+    """What-if: seconds of the same default run (built and run for ``days``) with every Migrant
+    agent made and registered with Mesa on arrival (``Population(lazy=False)``), as when
+    someone looks at the model's agents every day, instead of when they are looked at."""
+    def eager(model, capacity: int = 4096, lazy: bool = True) -> Population:
+        return Population(model, capacity, lazy=False)
 
-    def placeholders(model, slots):
-        return np.array([next(next_id) for _ in range(len(slots))], dtype=object)
-
-    with mock.patch.object(population, "_create_migrants", placeholders), \
-            mock.patch.object(population, "_remove_migrants", lambda model, agents: None), \
-            mock.patch.object(Population, "check", lambda self: None):
+    with mock.patch.object(channelsim.model, "Population", eager):
         t0 = clock()
         channelsim.build_model(seed=seed).run_for(days)
         return clock() - t0
@@ -277,12 +275,12 @@ def report_floor(runs: list[YearTiming], bare: list[tuple[float, float]], days: 
     mesa_s = statistics.median(time_mesa_bookkeeping(entered, removed, days, s) for s in seeds)
     store_s = statistics.median(time_population_store(entered, removed, days, s) for s in seeds)
     arrays = [time_numpy_day(s, days) for s in seeds]
-    plain_s = statistics.median(time_without_agents(s, days) for s in seeds)
+    eager_s = statistics.median(time_agents_made_on_arrival(s, days) for s in seeds)
     numpy_s = statistics.median(a[0] for a in arrays)
     people = round(statistics.median(a[1] for a in arrays))
     year = statistics.median(r.construction_s + r.run_s for r in runs) / years
     loop = statistics.median(b[0] + b[1] for b in bare) / years
-    mesa_s, store_s, numpy_s, plain_s = mesa_s / years, store_s / years, numpy_s / years, plain_s / years
+    mesa_s, store_s, numpy_s, eager_s = mesa_s / years, store_s / years, numpy_s / years, eager_s / years
     print(f"the floor, per simulated year ({entered:,} Migrant agents created and "
           f"{removed:,} removed per run; medians over {len(runs)} repeats)")
     print(f"  {'seconds':>8} {'share':>7} {'x loop':>7}")
@@ -290,11 +288,10 @@ def report_floor(runs: list[YearTiming], bare: list[tuple[float, float]], days: 
         ("channelsim year, incl. build", year),
         ("bare Mesa shuffle_do loop over the same agent-days", loop),
         ("Mesa bookkeeping alone: Agent(model) and agent.remove()", mesa_s),
-        ("channelsim population store: the same adds and removes", store_s),
+        ("channelsim population store: the same adds and removes, agents made on arrival", store_s),
         (f"the people's arrays alone: choice and learning of {people:,} in camps a day", numpy_s),
-        ("remainder: the year less its population store and arrays", year - store_s - numpy_s),
-        ("what-if: the same year with no Migrant agents (people as slots only)", plain_s),
-        ("  so the Migrant agents cost in the run itself (the year less the what-if)", year - plain_s),
+        ("what-if: the same year with every Migrant agent made on arrival", eager_s),
+        ("  so making agents only when looked at saves (the what-if less the year)", eager_s - year),
     ]
     for label, seconds in rows:
         print(f"  {seconds:8.3f} {seconds / year:7.1%} {seconds / loop:7.2f}  {label}")

@@ -210,7 +210,7 @@ class ChannelModel(mesa.Model):
         self.levers = Levers.from_params(self.params)
         self.tally = Tally(launches_by_point=np.zeros(geo.n_points, dtype=np.int64))
         self.boats_today: list[Boat] = []  #: the boats launched on the last simulated day
-        self.population = Population(self)
+        self.population = Population(self, lazy=True)  # Migrants made when agents are looked at
         self.recent_arrivals = 0.0  #: arrivals a day, averaged over about four weeks
 
         # The parts of the world (channelsim.world), each with its state and rules.
@@ -230,6 +230,42 @@ class ChannelModel(mesa.Model):
             reporters[f"launches_{name}"] = partial(_launches_at, point=k)
         self.datacollector = DailyCollector(reporters, geo.points.name)
         self._dates: list[dt.date] = []
+
+    # ------------------------------------------------------------------------ Mesa's agents
+    # Every look at the model's agents first makes the Migrant agents of the people who arrived
+    # since the last look (Population.make_agents): the same agents, numbers and order as if
+    # each had been made on arrival.
+    def _make_migrants(self) -> None:
+        population = self.__dict__.get("population")
+        if population is not None:
+            population.make_agents()
+
+    @property
+    def agents(self):
+        """All the model's agents (Mesa's ``Model.agents``), Migrants included."""
+        self._make_migrants()
+        return mesa.Model.agents.fget(self)
+
+    @agents.setter
+    def agents(self, value) -> None:
+        mesa.Model.agents.fset(self, value)  # refused, as by Mesa
+
+    @property
+    def agents_by_type(self):
+        """The model's agents by type (Mesa's ``Model.agents_by_type``), Migrants included."""
+        self._make_migrants()
+        return mesa.Model.agents_by_type.fget(self)
+
+    @property
+    def agent_types(self) -> list[type]:
+        """The types of the model's agents (Mesa's ``Model.agent_types``), Migrant included."""
+        self._make_migrants()
+        return mesa.Model.agent_types.fget(self)
+
+    def remove_all_agents(self) -> None:
+        """Remove every agent, Migrants included (Mesa's ``Model.remove_all_agents``)."""
+        self._make_migrants()
+        super().remove_all_agents()
 
     # ------------------------------------------------------------------------ the day
     def step(self) -> None:

@@ -13,6 +13,13 @@ pass a day, doing for each exactly what ``Agent(model)`` and ``agent.remove()`` 
 model's agent sets and numbering, but without the per-agent signal and debug message; whenever
 someone observes the model's agents or Mesa logs at debug level it goes through Mesa one agent at
 a time instead, so that nothing they would have received is missed.
+
+In a :class:`~channelsim.ChannelModel` (a population made with ``lazy=True``) a newcomer's
+Migrant agent is made when someone first looks at the model's agents (``model.agents``,
+``model.agents_by_type``, ``model.agent_types``, ``Population.agents``), not on arrival: each
+person's ``unique_id`` is taken on arrival, and the agents are made in that order, so every
+look finds the agents, numbering and order that making them on arrival would give. Most people
+come and go between two looks (a run looks at none), and then cost Mesa nothing.
 """
 
 from __future__ import annotations
@@ -118,31 +125,66 @@ def _registered_one_by_one(model: mesa.Model) -> bool:
             or bool(Migrant._datasets))
 
 
-def _create_migrants(model: mesa.Model, slots: np.ndarray) -> np.ndarray:
+def _create_migrants(model: mesa.Model, slots: np.ndarray, uids: np.ndarray | None = None) -> np.ndarray:
     """One registered Migrant per slot, as ``Migrant(model, slot)`` would make them in order:
     the same ``unique_id``s, in the same order in ``model.agents`` and
     ``model.agents_by_type[Migrant]``. Unless :func:`_registered_one_by_one`, they are
     numbered and added to Mesa's two agent sets in one pass, without the per-agent signal and
-    debug message that nobody receives."""
-    if _registered_one_by_one(model):
+    debug message that nobody receives.
+
+    ``uids`` (increasing) are numbers taken earlier (a lazy population's arrivals), instead of
+    the next ones: the agents then take their place among the model's agents by number."""
+    if uids is None and _registered_one_by_one(model):
         return _object_array([Migrant(model, s) for s in slots.tolist()])
-    # The first Migrant of a model goes through Mesa, which makes the set of its type.
-    agents = [] if Migrant in model.agents_by_type else [Migrant(model, int(slots[0]))]
+    counter = model.agent_id_counter
+    ids = list(range(counter, counter + len(slots))) if uids is None else uids.tolist()
+    by_type, everyone = mesa.Model.agents_by_type.fget(model), mesa.Model.agents.fget(model)
+    late = uids is not None and _numbered_after(everyone, ids[0])  # agents made since they arrived
+    # The first Migrant of a model goes through Mesa, which makes the set of its type (a lazy
+    # population makes it on arrival).
+    agents = [] if Migrant in by_type else [Migrant(model, int(slots[0]))]
     rest = slots[len(agents):].tolist()
-    first = model.agent_id_counter
     new = Migrant.__new__
     made = [new(Migrant) for _ in rest]
-    for agent, uid, slot in zip(made, range(first, first + len(rest)), rest):
+    for agent, uid, slot in zip(made, ids[len(agents):], rest):
         # the attributes Agent.__init__ sets, in its order
         agent.model = model
         agent.unique_id = uid
         agent.pos = None
         agent.slot = slot
-    _add_all(model.agents, made)
-    _add_all(model.agents_by_type[Migrant], made)
-    model.agent_id_counter = first + len(made)
+    if late:
+        _add_in_order(everyone, made)
+    else:
+        _add_all(everyone, made)
+    _add_all(by_type[Migrant], made)
+    if uids is None:
+        model.agent_id_counter = counter + len(slots)
     agents += made
     return _object_array(agents)
+
+
+def _numbered_after(agent_set, uid: int) -> bool:
+    """Whether an agent of ``agent_set`` was numbered after ``uid`` (the last one, in Mesa's
+    order by number)."""
+    members = _members(agent_set)
+    if members is None:
+        return any(agent.unique_id > uid for agent in agent_set)
+    last = next(reversed(members), None)
+    return last is not None and last.unique_id > uid
+
+
+def _add_in_order(agent_set, agents: list) -> None:
+    """Add ``agents`` to ``agent_set`` where making them in order of ``unique_id`` puts them."""
+    everyone = sorted([*agent_set, *agents], key=lambda agent: agent.unique_id)
+    members = _members(agent_set)
+    if members is None:
+        for agent in list(agent_set):
+            agent_set.remove(agent)
+        for agent in everyone:
+            agent_set.add(agent)
+    else:
+        members.clear()
+        members.update(dict.fromkeys(everyone))
 
 
 def _object_array(items: list) -> np.ndarray:
@@ -157,8 +199,8 @@ def _remove_migrants(model: mesa.Model, agents: list[Migrant]) -> None:
         for agent in agents:
             agent.remove()
         return
-    _remove_all(model.agents_by_type[Migrant], agents)
-    _remove_all(model.agents, agents)
+    _remove_all(mesa.Model.agents_by_type.fget(model)[Migrant], agents)
+    _remove_all(mesa.Model.agents.fget(model), agents)
 
 
 def _members(agent_set) -> dict | None:
@@ -211,14 +253,19 @@ COLUMN_NAMES: tuple[str, ...] = tuple(_COLUMNS) + tuple("b_" + name for name in 
 class Population:
     """Column store of the people present, with slot reuse and the accounting of who is where."""
 
-    def __init__(self, model: mesa.Model, capacity: int = 4096) -> None:
+    def __init__(self, model: mesa.Model, capacity: int = 4096, lazy: bool = False) -> None:
         self.model = model
+        #: make Migrant agents when the model's agents are looked at (:meth:`make_agents`),
+        #: not on arrival; the model must call :meth:`make_agents` before showing its agents
+        self.lazy = lazy
         self.capacity = 0
         #: free slots as a stack: the next people take the slots on top, last freed first
         self._free = np.empty(0, dtype=np.int64)
         self._n_free = 0
-        #: the Migrant agent at each slot (None where the slot is free)
-        self.agents = np.empty(0, dtype=object)
+        #: the Migrant agent at each slot (None where the slot is free or its agent not made yet)
+        self._agents = np.empty(0, dtype=object)
+        self.uid = np.empty(0, dtype=np.int64)  #: each person's ``unique_id``, taken on arrival
+        self._unmade = 0  #: people present whose Migrant agent is not made yet
         for name, dtype in _COLUMNS.items():
             setattr(self, name, np.empty(0, dtype=dtype))
         #: beliefs, one row per slot and one column per :data:`BELIEF_NAMES` (``b_stop`` is a view
@@ -245,8 +292,11 @@ class Population:
         self.state[old:] = FREE
         self.gang[old:] = -1
         agents = np.full(capacity, None, dtype=object)
-        agents[:old] = self.agents
-        self.agents = agents
+        agents[:old] = self._agents
+        self._agents = agents
+        uid = np.full(capacity, -1, dtype=np.int64)
+        uid[:old] = self.uid
+        self.uid = uid
         free = np.empty(capacity, dtype=np.int64)  # room for every slot: a stack never overflows
         top = self._n_free
         free[:top] = self._free[:top]
@@ -283,6 +333,10 @@ class Population:
         self.__dict__.update(state)
         if "span" not in state:  # pickled before scans stopped at the span: scan every slot
             self.span = self.capacity
+        if "_agents" not in state:  # pickled when every agent was made on arrival
+            self._agents = self.__dict__.pop("agents")
+            self.uid = np.array([-1 if a is None else a.unique_id for a in self._agents], dtype=np.int64)
+            self.lazy, self._unmade = False, 0
         self._set_beliefs(self.belief_matrix)
 
     def add(self, n: int, camp: np.ndarray, pull: np.ndarray,
@@ -291,6 +345,10 @@ class Population:
         ``{name: values}`` (names of :data:`BELIEF_NAMES`) or as rows (n x 4) in that order."""
         if n <= 0:
             return np.empty(0, dtype=np.int64)
+        model = self.model
+        now = not self.lazy or _registered_one_by_one(model)  # make their agents now
+        if now:
+            self.make_agents()  # anyone waiting first: Mesa numbers them in order
         while self._n_free < n:
             self._grow(self.capacity * 2)
         top = self._n_free
@@ -310,28 +368,65 @@ class Population:
             self.set_beliefs(slots, beliefs)
         self.since[slots] = day
         self.arrived[slots] = day
-        self.agents[slots] = _create_migrants(self.model, slots)
+        # The model's first Migrant is made on arrival (Mesa makes the set of its type).
+        mesa_now = n if now else int(Migrant not in mesa.Model.agents_by_type.fget(model))
+        if mesa_now:
+            made = _create_migrants(model, slots[:mesa_now])
+            self._agents[slots[:mesa_now]] = made
+            self.uid[slots[:mesa_now]] = [a.unique_id for a in made]
+        if mesa_now < n:  # numbered now, made when looked at
+            first = model.agent_id_counter
+            self.uid[slots[mesa_now:]] = np.arange(first, first + n - mesa_now)
+            model.agent_id_counter = first + n - mesa_now
+            self._unmade += n - mesa_now
         self.entered += n
         return slots
+
+    @property
+    def agents(self) -> np.ndarray:
+        """The Migrant agent at each slot (None where the slot is free), every agent made."""
+        self.make_agents()
+        return self._agents
+
+    def make_agents(self) -> None:
+        """Make the Migrant agents of the people present who have none yet (a lazy
+        population's newcomers), with the ``unique_id`` each took on arrival, and register them
+        with Mesa in that order: the model's agents are then those that making every Migrant
+        on arrival gives, in the same order."""
+        if not self._unmade:
+            return
+        present = np.flatnonzero(self.in_use(self.state) != FREE)
+        waiting = present[self._agents[present] == None]  # noqa: E711 (elementwise over objects)
+        waiting = waiting[np.argsort(self.uid[waiting], kind="stable")]
+        self._agents[waiting] = _create_migrants(self.model, waiting, self.uid[waiting])
+        self._unmade = 0
 
     def remove(self, slots: np.ndarray, final: State) -> None:
         """Take people out of the model for good, counting them in their final state."""
         slots = np.asarray(slots, dtype=np.int64)
         if len(slots) == 0:
             return
-        agents = self.agents[slots].tolist()  # None at a free slot
-        if None in agents or len(set(agents)) < len(agents):
-            absent = slots[self.state[slots] == FREE]
-            ordered = np.sort(slots)
-            twice = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+        ordered = np.sort(slots)
+        twice = ordered[1:][ordered[1:] == ordered[:-1]]
+        absent = slots[self.state[slots] == FREE]
+        if len(absent) or len(twice):
             raise AccountingError(
-                f"cannot remove slots {absent.tolist()} (nobody there) and {twice.tolist()} "
+                f"cannot remove slots {absent.tolist()} (nobody there) and {np.unique(twice).tolist()} "
                 f"(given twice) as {State(final).name}: expected each slot once, of someone present")
+        if _registered_one_by_one(self.model):
+            self.make_agents()  # observers hear of everyone who leaves
+        agents = self._agents[slots].tolist()  # None where the agent was not made yet
+        if self._unmade:
+            unmade = agents.count(None)
+            if unmade:
+                agents = [a for a in agents if a is not None]
+                self._unmade -= unmade
         self.removed[final] += len(slots)
         self.state[slots] = FREE
         self.gang[slots] = -1
         _remove_migrants(self.model, agents)
-        self.agents[slots] = None
+        self._agents[slots] = None
+        self.uid[slots] = -1
         top = self._n_free
         self._free[top:top + len(slots)] = slots
         self._n_free = top + len(slots)
@@ -373,6 +468,7 @@ class Population:
             raise AccountingError(
                 f"{self.entered} people entered but the states hold {total}: "
                 + ", ".join(f"{s.name.lower()}={c}" for s, c in zip(State, self.counts())))
-        if present != len(self.model.agents_by_type.get(Migrant, ())):
-            raise AccountingError(f"{present} people present but "
-                                  f"{len(self.model.agents_by_type.get(Migrant, ()))} Migrant agents")
+        made = len(mesa.Model.agents_by_type.fget(self.model).get(Migrant, ()))  # made ones only
+        if present != made + self._unmade:
+            raise AccountingError(f"{present} people present but {made} Migrant agents "
+                                  f"and {self._unmade} to make")

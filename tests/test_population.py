@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import pickle
 import weakref
 
 import mesa
@@ -301,3 +302,56 @@ def test_without_mesas_agent_dictionary_people_join_and_leave_through_the_sets_m
     assert fast.results().equals(slow.results())
     assert _migrants(fast) == _migrants(slow)
     assert [a.unique_id for a in fast.agents] == [a.unique_id for a in slow.agents]
+
+
+# ----------------------------------------------------------------------------- agents made when looked at
+def _everyone(model: mesa.Model) -> list[tuple[str, int]]:
+    return [(type(a).__name__, a.unique_id) for a in model.agents]
+
+
+def test_a_models_migrants_are_made_when_looked_at_as_if_made_on_arrival():
+    """A ChannelModel makes a person's Migrant agent only when someone looks at the agents;
+    whenever that is, the agents, their numbers and Mesa's order (police units and vessels
+    made in between included) are those of making every Migrant on arrival."""
+    lazy = channelsim.build_model(seed=4)
+    eager = channelsim.build_model(seed=4)
+    eager.population.lazy = False  # every Migrant from now on is made on arrival
+    pop = lazy.population
+    lazy.run_for(20)
+    made = len(mesa.Model.agents_by_type.fget(lazy)[Migrant])
+    present = int(pop.present().sum())
+    assert made == 1 and pop._unmade == present - 1 > 1000  # only the first: nobody looked
+    eager.run_for(20)
+    assert _everyone(lazy) == _everyone(eager)  # looking makes them, in Mesa's order
+    assert pop._unmade == 0 and len(lazy.agents_by_type[Migrant]) == present
+    lazy.run_for(40)
+    eager.run_for(40)
+    assert lazy.results().equals(eager.results())
+    assert _migrants(lazy) == _migrants(eager) and _everyone(lazy) == _everyone(eager)
+    assert Migrant in lazy.agent_types
+    assert [a.slot for a in lazy.population.agents if a is not None] == \
+        sorted(s for _, s in _migrants(lazy))
+
+
+def test_people_who_come_and_go_unseen_are_never_made_and_the_accounting_holds():
+    model = channelsim.build_model(seed=6)
+    model.run_for(90)  # Population.check runs every day: present = made + to make
+    pop = model.population
+    assert pop.entered - pop.removed.sum() == int(pop.present().sum())
+    made = len(mesa.Model.agents_by_type.fget(model)[Migrant])
+    assert made + pop._unmade == int(pop.present().sum())
+    assert model.agent_id_counter > pop.entered  # every person took a number on arrival
+    pop._unmade += 1  # a person counted as waiting for an agent who is not there
+    with pytest.raises(AccountingError, match="Migrant agents"):
+        pop.check()
+
+
+def test_a_model_pickled_with_migrants_not_yet_made_makes_them_after_loading():
+    model = channelsim.build_model(seed=2)
+    model.run_for(15)
+    copy = pickle.loads(pickle.dumps(model))
+    assert copy.population._unmade == model.population._unmade > 0
+    assert _everyone(copy) == _everyone(model)
+    copy.run_for(10)
+    model.run_for(10)
+    assert copy.results().equals(model.results())

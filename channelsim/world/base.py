@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+import mesa
 from mesa.agent import AgentSet
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -75,6 +76,8 @@ _NO_AGENTS = AgentSet([], random=random.Random(0))  # holds nobody: its generato
 
 
 def agents_of(model, cls) -> AgentSet:
-    """The model's agents of type ``cls`` (an empty set when it has none today)."""
-    by_type = model.agents_by_type
+    """The model's agents of type ``cls`` (an empty set when it has none today), for the types
+    made on the spot (gangs, police units, vessels): looking does not make waiting Migrants
+    (``model.agents_by_type`` does)."""
+    by_type = mesa.Model.agents_by_type.fget(model)  # as registered: no Migrant is made for it
     return by_type[cls] if cls in by_type else _NO_AGENTS
