@@ -123,11 +123,12 @@ def time_mesa_bookkeeping(entered: int, removed: int, days: int, seed: int) -> f
     return clock() - t0
 
 
-def time_population_store(entered: int, removed: int, days: int, seed: int) -> float:
+def time_population_store(entered: int, removed: int, days: int, seed: int, lazy: bool = False) -> float:
     """Seconds channelsim's population store takes for the same adds and removes as
-    :func:`time_mesa_bookkeeping` (Migrant agents, their columns and slots), day by day."""
+    :func:`time_mesa_bookkeeping` (Migrant agents, their columns and slots), day by day; with
+    ``lazy``, as a ChannelModel's store does them (agents made only when looked at: never here)."""
     model = mesa.Model(rng=seed)
-    pop = Population(model)
+    pop = Population(model, lazy=lazy)
     beliefs = {key: np.zeros(1) for key in ("stop", "death", "return", "admit")}
     present: collections.deque[np.ndarray] = collections.deque()
     t0 = clock()
@@ -274,13 +275,15 @@ def report_floor(runs: list[YearTiming], bare: list[tuple[float, float]], days: 
     seeds = range(len(runs))
     mesa_s = statistics.median(time_mesa_bookkeeping(entered, removed, days, s) for s in seeds)
     store_s = statistics.median(time_population_store(entered, removed, days, s) for s in seeds)
+    lazy_s = statistics.median(time_population_store(entered, removed, days, s, lazy=True) for s in seeds)
     arrays = [time_numpy_day(s, days) for s in seeds]
     eager_s = statistics.median(time_agents_made_on_arrival(s, days) for s in seeds)
     numpy_s = statistics.median(a[0] for a in arrays)
     people = round(statistics.median(a[1] for a in arrays))
     year = statistics.median(r.construction_s + r.run_s for r in runs) / years
     loop = statistics.median(b[0] + b[1] for b in bare) / years
-    mesa_s, store_s, numpy_s, eager_s = mesa_s / years, store_s / years, numpy_s / years, eager_s / years
+    mesa_s, store_s, lazy_s = mesa_s / years, store_s / years, lazy_s / years
+    numpy_s, eager_s = numpy_s / years, eager_s / years
     print(f"the floor, per simulated year ({entered:,} Migrant agents created and "
           f"{removed:,} removed per run; medians over {len(runs)} repeats)")
     print(f"  {'seconds':>8} {'share':>7} {'x loop':>7}")
@@ -289,7 +292,10 @@ def report_floor(runs: list[YearTiming], bare: list[tuple[float, float]], days: 
         ("bare Mesa shuffle_do loop over the same agent-days", loop),
         ("Mesa bookkeeping alone: Agent(model) and agent.remove()", mesa_s),
         ("channelsim population store: the same adds and removes, agents made on arrival", store_s),
+        ("  the same, agents made when looked at (as in the year: never)", lazy_s),
         (f"the people's arrays alone: choice and learning of {people:,} in camps a day", numpy_s),
+        ("remainder: the year less its population store (as in the year) and arrays",
+         year - lazy_s - numpy_s),
         ("what-if: the same year with every Migrant agent made on arrival", eager_s),
         ("  so making agents only when looked at saves (the what-if less the year)", eager_s - year),
     ]
