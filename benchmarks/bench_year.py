@@ -156,15 +156,14 @@ def time_numpy_day(seed: int, days: int) -> tuple[float, int]:
     model.run_for(182)
     pop, p = model.population, model.params
     idx = pop.where(State.IN_CAMP)
-    camp = pop.camp[idx].astype(np.intp)
     n_camps = len(model.geo.camps)
     p_leave = (p.leave_propensity, p.leave_per_failure, p.leave_per_month_waiting)
     p_cross = (p.crossing_propensity, p.stop_aversion, p.risk_aversion, p.return_aversion,
                p.price_sensitivity)
-    columns = [getattr(pop, name).copy() for name in
-               ("state", "gang", "patient", "arrived", "failures", "pull", "belief_matrix",
-                "attempts", "refused", "camp")]
-    beliefs = columns[6]
+    people = [getattr(pop, name).copy() for name in  # choice_utilities' columns, in its order
+              ("state", "gang", "patient", "arrived", "failures", "pull", "belief_matrix",
+               "attempts", "refused")]
+    beliefs, camp = people[6], pop.camp.copy()
     weight, target = model.beliefs.evening_update()
     n, total = np.empty(n_camps), np.empty((n_camps, 4))
     u = np.empty((3, len(idx)))
@@ -173,12 +172,12 @@ def time_numpy_day(seed: int, days: int) -> tuple[float, int]:
     t0 = clock()
     for day in range(days):  # as Demand.choose and Beliefs.learn do it (channelsim.kernels)
         uniforms = rng.random(len(idx))
-        kernels.choice_utilities(idx, *columns[:9], 182 + day, p_leave, p_cross, p.legal_route_appeal,
+        kernels.choice_utilities(idx, *people, 182 + day, p_leave, p_cross, p.legal_route_appeal,
                                  model.gangs.price_today, 1.0 - p.repeat_discount,
                                  model.levers.pull_factor, True, False, u)
         np.exp(u[:2], out=u[:2])
         kernels.choose_by_running_sums(u, uniforms, True, False, choice)
-        kernels.learn_and_total(idx, columns[9], beliefs, weight, target, True, n, total)
+        kernels.learn_and_total(idx, camp, beliefs, weight, target, True, n, total)
     return clock() - t0, len(idx)
 
 

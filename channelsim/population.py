@@ -125,6 +125,13 @@ def _registered_one_by_one(model: mesa.Model) -> bool:
             or bool(Migrant._datasets))
 
 
+def registered_sets(model: mesa.Model) -> tuple[dict, "mesa.agent.AgentSet"]:
+    """Mesa's agent sets as registered: ``(agents by type, all agents)``. Unlike
+    ``model.agents_by_type`` and ``model.agents`` on a ChannelModel, reading them makes no
+    waiting Migrant (:meth:`Population.make_agents`)."""
+    return mesa.Model.agents_by_type.fget(model), mesa.Model.agents.fget(model)
+
+
 def _create_migrants(model: mesa.Model, slots: np.ndarray, uids: np.ndarray | None = None) -> np.ndarray:
     """One registered Migrant per slot, as ``Migrant(model, slot)`` would make them in order:
     the same ``unique_id``s, in the same order in ``model.agents`` and
@@ -138,7 +145,7 @@ def _create_migrants(model: mesa.Model, slots: np.ndarray, uids: np.ndarray | No
         return _object_array([Migrant(model, s) for s in slots.tolist()])
     counter = model.agent_id_counter
     ids = list(range(counter, counter + len(slots))) if uids is None else uids.tolist()
-    by_type, everyone = mesa.Model.agents_by_type.fget(model), mesa.Model.agents.fget(model)
+    by_type, everyone = registered_sets(model)
     late = uids is not None and _numbered_after(everyone, ids[0])  # agents made since they arrived
     # The first Migrant of a model goes through Mesa, which makes the set of its type (a lazy
     # population makes it on arrival).
@@ -193,14 +200,16 @@ def _object_array(items: list) -> np.ndarray:
     return np.fromiter(items, dtype=object, count=len(items))
 
 
-def _remove_migrants(model: mesa.Model, agents: list[Migrant]) -> None:
-    """Deregister ``agents`` from the model, as ``agent.remove()`` would one by one."""
-    if _registered_one_by_one(model):
+def _remove_migrants(model: mesa.Model, agents: list[Migrant], one_by_one: bool) -> None:
+    """Deregister ``agents`` from the model, as ``agent.remove()`` would one by one (and through
+    it if ``one_by_one``: :func:`_registered_one_by_one`)."""
+    if one_by_one:
         for agent in agents:
             agent.remove()
         return
-    _remove_all(mesa.Model.agents_by_type.fget(model)[Migrant], agents)
-    _remove_all(mesa.Model.agents.fget(model), agents)
+    by_type, everyone = registered_sets(model)
+    _remove_all(by_type[Migrant], agents)
+    _remove_all(everyone, agents)
 
 
 def _members(agent_set) -> dict | None:
@@ -368,17 +377,19 @@ class Population:
             self.set_beliefs(slots, beliefs)
         self.since[slots] = day
         self.arrived[slots] = day
-        # The model's first Migrant is made on arrival (Mesa makes the set of its type).
-        mesa_now = n if now else int(Migrant not in mesa.Model.agents_by_type.fget(model))
-        if mesa_now:
-            made = _create_migrants(model, slots[:mesa_now])
-            self._agents[slots[:mesa_now]] = made
-            self.uid[slots[:mesa_now]] = [a.unique_id for a in made]
-        if mesa_now < n:  # numbered now, made when looked at
+        if now:
+            made_now = n
+        else:  # the model's first Migrant is made on arrival (Mesa makes the set of its type)
+            made_now = int(Migrant not in registered_sets(model)[0])
+        if made_now:
+            made = _create_migrants(model, slots[:made_now])
+            self._agents[slots[:made_now]] = made
+            self.uid[slots[:made_now]] = [a.unique_id for a in made]
+        if made_now < n:  # numbered now, made when looked at
             first = model.agent_id_counter
-            self.uid[slots[mesa_now:]] = np.arange(first, first + n - mesa_now)
-            model.agent_id_counter = first + n - mesa_now
-            self._unmade += n - mesa_now
+            self.uid[slots[made_now:]] = np.arange(first, first + n - made_now)
+            model.agent_id_counter = first + n - made_now
+            self._unmade += n - made_now
         self.entered += n
         return slots
 
@@ -413,7 +424,8 @@ class Population:
             raise AccountingError(
                 f"cannot remove slots {absent.tolist()} (nobody there) and {np.unique(twice).tolist()} "
                 f"(given twice) as {State(final).name}: expected each slot once, of someone present")
-        if _registered_one_by_one(self.model):
+        one_by_one = _registered_one_by_one(self.model)
+        if one_by_one:
             self.make_agents()  # observers hear of everyone who leaves
         agents = self._agents[slots].tolist()  # None where the agent was not made yet
         if self._unmade:
@@ -424,7 +436,7 @@ class Population:
         self.removed[final] += len(slots)
         self.state[slots] = FREE
         self.gang[slots] = -1
-        _remove_migrants(self.model, agents)
+        _remove_migrants(self.model, agents, one_by_one)
         self._agents[slots] = None
         self.uid[slots] = -1
         top = self._n_free
@@ -468,7 +480,7 @@ class Population:
             raise AccountingError(
                 f"{self.entered} people entered but the states hold {total}: "
                 + ", ".join(f"{s.name.lower()}={c}" for s, c in zip(State, self.counts())))
-        made = len(mesa.Model.agents_by_type.fget(self.model).get(Migrant, ()))  # made ones only
+        made = len(registered_sets(self.model)[0].get(Migrant, ()))  # made ones only
         if present != made + self._unmade:
             raise AccountingError(f"{present} people present but {made} Migrant agents "
                                   f"and {self._unmade} to make")

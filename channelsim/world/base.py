@@ -12,8 +12,9 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-import mesa
 from mesa.agent import AgentSet
+
+from ..population import registered_sets
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..model import ChannelModel
@@ -79,5 +80,5 @@ def agents_of(model, cls) -> AgentSet:
     """The model's agents of type ``cls`` (an empty set when it has none today), for the types
     made on the spot (gangs, police units, vessels): looking does not make waiting Migrants
     (``model.agents_by_type`` does)."""
-    by_type = mesa.Model.agents_by_type.fget(model)  # as registered: no Migrant is made for it
+    by_type, _ = registered_sets(model)  # as registered: no Migrant is made for it
     return by_type[cls] if cls in by_type else _NO_AGENTS

@@ -95,7 +95,8 @@ def move_toward(rows: np.ndarray, camp: np.ndarray, weight: np.ndarray,
     """The camps' evening update of everyone's beliefs at once, in place: each person's
     ``rows`` (people x beliefs) move toward their camp's ``target`` by their camp's ``weight``
     (both camps x beliefs), as :func:`decisions.update_beliefs` moves one belief; ``camp`` holds
-    each person's camp (intp). Returns ``rows``."""
+    each person's camp (intp). Returns ``rows``. The model runs this rule compiled, with the
+    camps' totals, in :func:`kernels.learn_and_total`, which is tested against it."""
     step = np.take(target, camp, axis=0)
     step -= rows
     step *= np.take(weight, camp, axis=0)
@@ -108,7 +109,8 @@ def totals_by_camp(camp: np.ndarray, rows: np.ndarray, n_camps: int) -> tuple[np
     """The people of each camp (``camp``, intp) and the totals of their ``rows`` (people x
     beliefs): (camps,) and (camps x beliefs). The totals are one matrix product of the camps'
     membership (camps x people, 0 or 1) with ``rows``: a handful of camps, one pass over the
-    people."""
+    people. The model sums them person by person in :func:`kernels.learn_and_total`, which is
+    tested against this."""
     member = (camp == np.arange(n_camps)[:, None]).astype(np.float64)
     return member.sum(axis=1), member @ rows
 
@@ -177,14 +179,14 @@ class Beliefs(Module):
         """Camps talk: each belief moves toward its camp's observed rate (:data:`BELIEF_RULES`),
         then the news decays and the camps' mean beliefs are taken for tomorrow's newcomers.
         ``in_camp`` are the people in camps this evening."""
-        pop, p = self.model.population, self.model.params
         weight = target = None
-        learn = len(in_camp) > 0 and p.belief_learning_rate > 0
-        if learn:  # a camp that heard nothing has weight 0 (no change): is there any other?
-            weight, target, learn = self._targets()
-        # All four beliefs of everyone at once, and the camps' totals of them, in one pass.
+        if len(in_camp) and self.model.params.belief_learning_rate > 0:
+            weight, target, moved = self._targets()
+            if not moved:  # no camp heard anything (weight 0 everywhere): no belief moves
+                weight = target = None
         self.news.decay()
-        self.camp_means = self._camp_means(in_camp, weight, target, learn)
+        # All four beliefs of everyone at once, and the camps' totals of them, in one pass.
+        self.camp_means = self._camp_means(in_camp, weight, target)
 
     def evening_update(self) -> tuple[np.ndarray, np.ndarray]:
         """Per camp (rows) and belief (columns, as ``Population.belief_matrix``): how far the
@@ -204,19 +206,19 @@ class Beliefs(Module):
         return weight, target, moved
 
     def _camp_means(self, in_camp: np.ndarray, weight: np.ndarray | None = None,
-                    target: np.ndarray | None = None, learn: bool = False) -> np.ndarray:
+                    target: np.ndarray | None = None) -> np.ndarray:
         """Mean beliefs in each camp (rows; columns as ``Population.belief_matrix``): word of
-        mouth for newcomers; priors where a camp is empty. With ``learn``, the beliefs of
-        ``in_camp`` first move toward ``target`` by ``weight`` (:func:`move_toward`, done by
-        :func:`kernels.learn_and_total`). The camps' totals are kept with ``in_camp`` for the
-        day's means (:meth:`record_results`)."""
+        mouth for newcomers; priors where a camp is empty. Given ``weight`` and ``target``, the
+        beliefs of ``in_camp`` first move toward ``target`` by ``weight`` (:func:`move_toward`,
+        done by :func:`kernels.learn_and_total`). The camps' totals are kept with ``in_camp``
+        for the day's means (:meth:`record_results`)."""
         pop, p = self.model.population, self.model.params
         n_camps = self.news.n_camps
         n, total = np.empty(n_camps), np.empty((n_camps, len(BELIEFS)))
-        if not learn:
-            weight = target = total  # not read
+        learn = weight is not None
         kernels.learn_and_total(np.asarray(in_camp, dtype=np.intp), pop.camp, pop.belief_matrix,
-                                weight, target, learn, n, total)
+                                weight if learn else total, target if learn else total,  # unread
+                                learn, n, total)
         self._totals = (in_camp, n, total)
         prior = np.array([p.prior_stop_belief, p.prior_death_belief, 0.0, 0.0])  # stop, death, return, admit
         return _means(n, total, prior)

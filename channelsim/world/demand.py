@@ -83,7 +83,8 @@ class Demand(Module):
         applying = route_open and eligible
         if top <= decisions.EXP_SAFE:
             # numpy's exp, on the rows in use (the others are never read)
-            rows = slice(kernels.CROSS if can_cross else kernels.LEAVE, kernels.APPLY + 1 if applying else kernels.APPLY)
+            rows = slice(kernels.CROSS if can_cross else kernels.LEAVE,
+                         kernels.APPLY + 1 if applying else kernels.APPLY)
             np.exp(u[rows], out=u[rows])
             choice = np.empty(len(idx), dtype=np.int8)
             kernels.choose_by_running_sums(u, uniforms, can_cross, applying, choice)
